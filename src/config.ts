@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { CopilotError } from './errors.js';
+
+/**
+ * The only reader of process.env. Everything else receives a Config.
+ * Fails fast with a message that says which variable is wrong and how to fix it.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  INDEX_DIR: z.string().default('./data/index'),
+  REDIS_URL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  LLM_PROVIDER: z.enum(['openai', 'offline']).optional(),
+  LLM_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
+  EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
+  EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  EMBEDDING_BATCH_SIZE: z.coerce.number().int().positive().max(2048).default(256),
+  EMBEDDING_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  HNSW_M: z.coerce.number().int().min(4).max(128).default(16),
+  HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(10).max(2000).default(200),
+  HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(2000).default(128),
+  MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: z.string().default('https://slack.com/api/'),
+  SLACK_HANDOFF_CHANNEL: optionalString,
+  SLACK_ADMIN_USERS: csv,
+  ADMIN_TOKEN: optionalString,
+  ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
+  ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.25),
+  HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
+  MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
+  MEMORY_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  MEMORY_TOKEN_BUDGET: z.coerce.number().int().positive().default(1200),
+  PROMPT_TOKEN_BUDGET: z.coerce.number().int().positive().default(6000),
+  PROMPTS_DIR: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CORS_ORIGINS: csv,
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  CI: bool.optional(),
+});
+
+export type RawEnv = z.input<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  knowledgeDir: string;
+  indexDir: string;
+  redisUrl: string | undefined;
+  openai: { apiKey: string | undefined; baseURL: string | undefined };
+  llm: { provider: 'openai' | 'offline'; model: string; timeoutMs: number; maxRetries: number };
+  embeddings: {
+    kind: 'local' | 'openai';
+    model: string;
+    dimensions: number | undefined;
+    batchSize: number;
+    maxRetries: number;
+  };
+  hnsw: { m: number; efConstruction: number; efSearch: number };
+  ingest: { maxFileBytes: number };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    apiUrl: string;
+    handoffChannel: string | undefined;
+    adminUsers: string[];
+    enabled: boolean;
+  };
+  adminToken: string | undefined;
+  thresholds: { annotationMinScore: number; answerMinScore: number };
+  handoff: { remindMinutes: number };
+  memory: { maxTurns: number; ttlSeconds: number; tokenBudget: number };
+  prompt: { tokenBudget: number; dir: string | undefined };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  corsOrigins: string[];
+  rateLimitPerMinute: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new CopilotError('config:invalid', `Invalid configuration:\n${lines.join('\n')}`, {
+      hint: 'Fix the variables above (see .env.example for every setting and its default).',
+    });
+  }
+  const e = parsed.data;
+  const provider = e.LLM_PROVIDER ?? (e.OPENAI_API_KEY || e.OPENAI_BASE_URL ? 'openai' : 'offline');
+  if (e.EMBEDDINGS === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new CopilotError('config:invalid', 'EMBEDDINGS=openai needs OPENAI_API_KEY or OPENAI_BASE_URL.', {
+      hint: 'Set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or use EMBEDDINGS=local.',
+    });
+  }
+  if (provider === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new CopilotError('config:invalid', 'LLM_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL.', {
+      hint: 'Set OPENAI_API_KEY, or LLM_PROVIDER=offline for extractive answers without a model.',
+    });
+  }
+  const slackPartial = Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN);
+  if (slackPartial) {
+    throw new CopilotError(
+      'config:invalid',
+      'Slack needs SLACK_BOT_TOKEN together with SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode).',
+      { hint: 'Set both, or unset both to run without Slack.' },
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    indexDir: path.resolve(e.INDEX_DIR),
+    redisUrl: e.REDIS_URL,
+    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
+    llm: { provider, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, maxRetries: e.LLM_MAX_RETRIES },
+    embeddings: {
+      kind: e.EMBEDDINGS,
+      model: e.EMBEDDING_MODEL,
+      dimensions: e.EMBEDDING_DIMENSIONS,
+      batchSize: e.EMBEDDING_BATCH_SIZE,
+      maxRetries: e.EMBEDDING_MAX_RETRIES,
+    },
+    hnsw: { m: e.HNSW_M, efConstruction: e.HNSW_EF_CONSTRUCTION, efSearch: e.HNSW_EF_SEARCH },
+    ingest: { maxFileBytes: e.MAX_FILE_BYTES },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+      handoffChannel: e.SLACK_HANDOFF_CHANNEL,
+      adminUsers: e.SLACK_ADMIN_USERS,
+      enabled: Boolean(e.SLACK_BOT_TOKEN),
+    },
+    adminToken: e.ADMIN_TOKEN,
+    thresholds: { annotationMinScore: e.ANNOTATION_MIN_SCORE, answerMinScore: e.ANSWER_MIN_SCORE },
+    handoff: { remindMinutes: e.HANDOFF_REMIND_MINUTES },
+    memory: { maxTurns: e.MEMORY_MAX_TURNS, ttlSeconds: e.MEMORY_TTL_SECONDS, tokenBudget: e.MEMORY_TOKEN_BUDGET },
+    prompt: { tokenBudget: e.PROMPT_TOKEN_BUDGET, dir: e.PROMPTS_DIR },
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+  };
+}

@@ -1,0 +1,34 @@
+import type { Chunk } from '../ingest/types.js';
+
+/** Embedding port: a real (OpenAI-compatible) and an offline implementation. */
+export interface Embedder {
+  /** Stable id written to meta.json, e.g. "local-hash-v1:384" or "openai:text-embedding-3-small:1536". */
+  readonly id: string;
+  readonly dimensions: number;
+  embedDocuments(texts: string[]): Promise<number[][]>;
+  embedQuery(text: string): Promise<number[]>;
+}
+
+export type SearchMode = 'hybrid' | 'vector' | 'lexical';
+
+export interface SearchHit {
+  chunk: Chunk;
+  /** Fused score for hybrid (RRF), cosine similarity for vector, BM25 for lexical. */
+  score: number;
+  /** Cosine similarity of the query with this chunk (0..1), when known: used for thresholds. */
+  similarity?: number;
+  rank: number;
+}
+
+export interface SearchOptions {
+  space: string;
+  k?: number;
+  mode?: SearchMode;
+}
+
+export interface Retriever {
+  /** Index version being served. */
+  readonly version: string;
+  spaces(): string[];
+  search(query: string, opts: SearchOptions): Promise<SearchHit[]>;
+}
