@@ -1,0 +1,32 @@
+/**
+ * Answer-cache keys (DESIGN §5 step 5): space + index version + normalised question. The index
+ * version is part of the key so any reindex invalidates every cached answer without a flush.
+ *
+ * Normalisation only removes what cannot change the meaning of a question (width/compatibility
+ * forms, case, spacing, trailing punctuation, a greeting in front), so two people asking the
+ * same thing share one cached answer, while different questions never collide.
+ */
+
+// A greeting or politeness word in front, optionally addressed to the bot ("hi bot", "hey copilot").
+// English words need a word boundary so "history…" or "okapi…" are left alone; Chinese ones do not.
+const LEADING_FILLER =
+  /^(?:(?:(?:hey|hi|hello|hiya|yo|ok|okay|please|pls|plz|excuse me|um+|uh+)\b(?:\s+(?:bot|copilot|there|team)\b)?|你好|您好|请问|麻烦问一下)[\s,，.。!！:：;；-]*)+/u;
+// Trailing question marks, full stops, ellipses, exclamations (ASCII and CJK full-width).
+const TRAILING_PUNCTUATION = /[\s?!.,;:~？。！，；：～…]+$/u;
+
+export function normaliseQuestion(question: string): string {
+  const base = question.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  let s = base;
+  // Repeat until stable: stripping the filler can expose punctuation and vice versa ("hi?").
+  for (let i = 0; i < 4; i++) {
+    const next = s.replace(TRAILING_PUNCTUATION, '').replace(LEADING_FILLER, '').trim();
+    if (next === s) break;
+    s = next;
+  }
+  // A message that is nothing but a greeting keeps its words, so "hi" and "please" stay distinct.
+  return s === '' ? base.replace(TRAILING_PUNCTUATION, '') || base : s;
+}
+
+export function answerCacheKey(space: string, indexVersion: string, question: string): string {
+  return `${space}\0${indexVersion}\0${normaliseQuestion(question)}`;
+}

@@ -1,0 +1,41 @@
+import net from 'node:net';
+
+/**
+ * Services the integration tests need. In CI (CI=true) a missing service is a failure, never a
+ * skip; locally the suite is skipped with a visible notice.
+ */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function redisAvailable(url = REDIS_URL): Promise<boolean> {
+  const u = new URL(url);
+  const ok = await new Promise<boolean>((resolve) => {
+    const sock = net.connect(Number(u.port || 6379), u.hostname);
+    sock.setTimeout(1000);
+    sock.once('connect', () => {
+      sock.write('PING\r\n');
+    });
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+  return requireOrNotice('Redis', url, ok);
+}
+
+export async function chromiumAvailable(): Promise<boolean> {
+  const fs = await import('node:fs');
+  return requireOrNotice('Chromium', CHROMIUM, fs.existsSync(CHROMIUM));
+}
+
+function requireOrNotice(what: string, where: string, ok: boolean): boolean {
+  if (ok) return true;
+  if (process.env.CI) throw new Error(`${what} is required in CI but not reachable at ${where}`);
+  console.warn(`\n  NOTICE: ${what} not available at ${where}: skipping the tests that need it.\n`);
+  return false;
+}
