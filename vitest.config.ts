@@ -8,6 +8,8 @@ export default defineConfig({
     // Integration tests share Redis and ports; files run in parallel but each uses its own keys/ports.
     pool: 'forks',
     maxWorkers: 2,
-    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-output/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: 'test-output/vitest.json' }]]
+      : ['default'],
   },
 });

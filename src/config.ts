@@ -59,7 +59,11 @@ const schema = z.object({
   ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.25),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
   MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
-  MEMORY_TTL_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  MEMORY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
   MEMORY_TOKEN_BUDGET: z.coerce.number().int().positive().default(1200),
   PROMPT_TOKEN_BUDGET: z.coerce.number().int().positive().default(6000),
   PROMPTS_DIR: optionalString,
@@ -164,7 +168,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     thresholds: { annotationMinScore: e.ANNOTATION_MIN_SCORE, answerMinScore: e.ANSWER_MIN_SCORE },
     handoff: { remindMinutes: e.HANDOFF_REMIND_MINUTES },
-    memory: { maxTurns: e.MEMORY_MAX_TURNS, ttlSeconds: e.MEMORY_TTL_SECONDS, tokenBudget: e.MEMORY_TOKEN_BUDGET },
+    memory: {
+      maxTurns: e.MEMORY_MAX_TURNS,
+      ttlSeconds: e.MEMORY_TTL_SECONDS,
+      tokenBudget: e.MEMORY_TOKEN_BUDGET,
+    },
     prompt: { tokenBudget: e.PROMPT_TOKEN_BUDGET, dir: e.PROMPTS_DIR },
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
