@@ -56,7 +56,7 @@ const schema = z.object({
   SLACK_ADMIN_USERS: csv,
   ADMIN_TOKEN: optionalString,
   ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
-  ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.25),
+  ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.22),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
   MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
   MEMORY_TTL_SECONDS: z.coerce

@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { scrubValue } from './log-scrub.js';
 
 export type { Logger };
 
@@ -27,14 +28,24 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(
-  opts: { level?: string; destination?: 'stdout' | 'stderr'; name?: string } = {},
+  opts: { level?: string; destination?: 'stdout' | 'stderr' | DestinationStream; name?: string } = {},
 ): Logger {
-  const dest = pino.destination({ fd: opts.destination === 'stdout' ? 1 : 2, sync: true });
+  const dest =
+    typeof opts.destination === 'object'
+      ? opts.destination
+      : pino.destination({ fd: opts.destination === 'stdout' ? 1 : 2, sync: true });
   return pino(
     {
       level: opts.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: opts.name ? { name: opts.name } : undefined,
+      hooks: {
+        // Every argument (objects, errors, the message) is scrubbed of PII and secrets.
+        logMethod(args, method) {
+          const clean = args.map((a) => scrubValue(a)) as Parameters<typeof method>;
+          return method.apply(this, clean);
+        },
+      },
     },
     dest,
   );

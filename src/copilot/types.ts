@@ -41,7 +41,7 @@ export interface Copilot {
 
 export interface CopilotStatus {
   indexVersion: string;
-  spaces: Array<{ name: string; documents: number; chunks: number }>;
+  spaces: Array<{ name: string; documents: number; chunks: number; public: boolean }>;
   modes: { llm: string; embeddings: string; memory: 'redis' | 'in-process'; slack: string };
   ready: boolean;
 }

@@ -2,10 +2,12 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
 import type { Copilot } from '../copilot/types.js';
+import { createInProcessEventBus } from '../handoff/events.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, JSON_BODY_LIMIT, notFound } from './error-handler.js';
 import { requestContext } from './request-context.js';
 import { chatRoute } from './routes/chat.js';
+import { type ConversationEventsDeps, conversationEventsRoute } from './routes/conversation-events.js';
 import { feedbackRoute } from './routes/feedback.js';
 import { healthzRoute, type Readiness, readyzRoute } from './routes/health.js';
 import { statusRoute } from './routes/status.js';
@@ -23,6 +25,11 @@ export interface HttpDeps {
   extraRouters?: Array<{ path: string; router: RequestHandler }>;
   /** SSE heartbeat interval (default 15 s); tests shorten it. */
   heartbeatMs?: number;
+  /**
+   * Human replies for the web chat (GET /api/conversations/:id/events). Always served, so the page
+   * can listen from its first answer; without a handoff desk nothing is ever published on it.
+   */
+  conversationEvents?: Omit<ConversationEventsDeps, 'heartbeatMs'>;
 }
 
 export interface HttpApp {
@@ -69,6 +76,13 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   );
   app.post('/api/feedback', feedbackRoute({ copilot }));
   app.get('/api/status', statusRoute({ copilot }));
+  app.get(
+    '/api/conversations/:id/events',
+    conversationEventsRoute({
+      ...(deps.conversationEvents ?? { bus: createInProcessEventBus() }),
+      ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
+    }),
+  );
 
   // The web chat page: plain files, no build step.
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));

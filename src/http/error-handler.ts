@@ -3,7 +3,9 @@ import { CopilotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { requestId, requestLogger } from './request-context.js';
 
-export const JSON_BODY_LIMIT = '64kb';
+// Large enough that an over-long message (e.g. 100 KB) reaches validation and gets a 400 naming
+// the field; anything bigger is refused by the parser with 413.
+export const JSON_BODY_LIMIT = '256kb';
 
 export interface ErrorBody {
   error: { code: string; message: string; hint?: string; requestId?: string };

@@ -74,7 +74,7 @@ export function pickSentences(question: string, passages: PromptPassage[]): Cand
 /** Sentences of a passage, skipping headings and rules; English and Chinese punctuation. */
 export function sentences(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text.split(/\n+/)) {
+  for (const raw of joinSoftWraps(text)) {
     const line = raw.trim().replace(/^(?:[-*+•]\s+|\d+[.)]\s+|>\s*)/u, '');
     if (line === '' || /^#{1,6}\s/.test(raw.trim()) || /^[-*_=|:\s]{3,}$/.test(line)) continue;
     for (const s of line.split(/(?<=[.!?])\s+(?=[^a-z])|(?<=[。！？])/u)) {
@@ -84,6 +84,31 @@ export function sentences(text: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Knowledge files are often hard-wrapped: a sentence runs over several lines. Join the lines of a
+ * paragraph, but keep list items, table rows, quotes and headings on their own.
+ */
+function joinSoftWraps(text: string): string[] {
+  const lines: string[] = [];
+  let joinable = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '') {
+      joinable = false;
+      continue;
+    }
+    const starts = /^(?:[-*+•]\s|\d+[.)]\s|>|\||#{1,6}\s)/u.test(line);
+    if (joinable && !starts && lines.length > 0) {
+      const prev = lines[lines.length - 1] as string;
+      lines[lines.length - 1] = /[\u3400-\u9fff]$/u.test(prev) ? prev + line : `${prev} ${line}`;
+    } else {
+      lines.push(line);
+    }
+    joinable = !/^(?:\||#{1,6}\s)/.test(line);
+  }
+  return lines;
 }
 
 const EN_FOLLOW_UP =

@@ -56,6 +56,8 @@ export interface AnswerRecord {
   indexVersion: string;
   timings: { totalMs: number; firstTokenMs?: number; retrievalMs?: number; overheadMs?: number };
   usage?: Usage;
+  /** Best retrieval similarity (0..1) when retrieval ran. */
+  retrievalTopScore?: number;
   createdAt: number;
   escalationReason?: string;
   feedback?: Feedback;

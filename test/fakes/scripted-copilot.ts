@@ -178,7 +178,12 @@ export function createScriptedCopilot(opts: ScriptedOptions = {}): ScriptedCopil
     async status(): Promise<CopilotStatus> {
       return {
         indexVersion: 'v1',
-        spaces: (opts.spaces ?? ['default']).map((name) => ({ name, documents: 2, chunks: 10 })),
+        spaces: (opts.spaces ?? ['default']).map((name) => ({
+          name,
+          documents: 2,
+          chunks: 10,
+          public: true,
+        })),
         modes: { llm: 'offline', embeddings: 'local', memory: 'in-process', slack: 'off' },
         ready: opts.ready ?? true,
       };

@@ -190,12 +190,17 @@ describe('POST /api/chat', () => {
     expect((await text.json()).error.message).toMatch(/JSON object/);
   });
 
-  it('413 with a reason for a 100 KB body', async () => {
+  it('400 naming the field for a 100 KB message; 413 for a body over the parser limit', async () => {
     const res = await post('/api/chat', { message: 'x'.repeat(100 * 1024) });
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('http:too_large');
-    expect(body.error.message).toMatch(/too large.*4,000 characters/);
+    expect(body.error.code).toBe('http:bad_request');
+    expect(body.error.message).toMatch(/message/);
+    const huge = await post('/api/chat', { message: 'x'.repeat(300 * 1024) });
+    expect(huge.status).toBe(413);
+    const hugeBody = (await huge.json()) as { error: { code: string; message: string } };
+    expect(hugeBody.error.code).toBe('http:too_large');
+    expect(hugeBody.error.message).toMatch(/too large.*4,000 characters/);
   });
 
   it('aborts the copilot when the client disconnects', async () => {

@@ -1,5 +1,6 @@
 import { renderActions } from './actions.js';
-import { answerView, userBubble } from './render.js';
+import { watchConversation } from './conversation-events.js';
+import { answerView, humanReply, systemNote, userBubble } from './render.js';
 import { createSseParser } from './sse-client.js';
 
 // The server keeps memory per conversation id; the page only has to remember which one it is in.
@@ -18,6 +19,9 @@ let inFlight = null;
 /** A question picked (e.g. a clarify option) while an answer is still streaming: sent right after. */
 /** @type {string | null} */
 let queued = null;
+/** Teammates' replies for the current conversation (see conversation-events.js). */
+/** @type {ReturnType<typeof watchConversation> | null} */
+let watcher = null;
 
 const store = {
   get: (/** @type {string} */ k) => {
@@ -37,6 +41,40 @@ const store = {
 
 function scrollToEnd() {
   messages.scrollTop = messages.scrollHeight;
+}
+
+/** @param {HTMLElement} el */
+function appendLive(el) {
+  const nearBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 80;
+  empty.hidden = true;
+  messages.append(el);
+  if (nearBottom) scrollToEnd();
+}
+
+/**
+ * Listens for teammates in this conversation from its first answer on, so a reply that comes
+ * while the page is open shows up at once.
+ * @param {string | null} conversationId
+ */
+function watch(conversationId) {
+  if (watcher?.conversationId === conversationId) return;
+  watcher?.close();
+  watcher = null;
+  if (!conversationId) return;
+  // Every change to a ticket repeats its state (a reply keeps it "claimed"): say each state once.
+  /** @type {Map<string, string>} */
+  const said = new Map();
+  watcher = watchConversation(conversationId, {
+    onReply: (r) => appendLive(humanReply(r.by || 'A teammate', r.text)),
+    onStatus: (c) => {
+      const state = `${c.status}:${c.assignee ?? ''}`;
+      if (said.get(c.handoffId) === state) return;
+      said.set(c.handoffId, state);
+      if (c.status === 'claimed' && c.assignee) appendLive(systemNote(`${c.assignee} is on it.`));
+      if (c.status === 'resolved')
+        appendLive(systemNote('A teammate marked this as resolved. I can answer again.'));
+    },
+  });
 }
 
 /** @param {boolean} busy */
@@ -109,6 +147,7 @@ async function ask(question) {
       case 'meta':
         store.set(CONVERSATION_KEY, data.conversationId);
         ctx.answerId = data.answerId;
+        watch(data.conversationId);
         break;
       case 'token':
         view.appendText(String(data.text ?? ''));
@@ -185,6 +224,7 @@ function newConversation() {
   queued = null;
   inFlight?.abort();
   store.set(CONVERSATION_KEY, null);
+  watch(null);
   for (const el of [...messages.children]) if (el !== empty) el.remove();
   empty.hidden = false;
   input.focus();
@@ -230,4 +270,5 @@ for (const chip of $('examples').querySelectorAll('button')) {
   chip.addEventListener('click', () => ask(chip.textContent ?? ''));
 }
 loadSpaces();
+watch(store.get(CONVERSATION_KEY));
 input.focus();

@@ -56,6 +56,26 @@ export function userBubble(text) {
 }
 
 /**
+ * A teammate's reply, attributed, shown like an answer but marked as coming from a person.
+ * @param {string} by
+ * @param {string} text
+ */
+export function humanReply(by, text) {
+  const el = h('article', 'msg assistant human');
+  el.dataset.testid = 'message-human';
+  el.append(h('p', 'who', `${by} · teammate`), h('div', 'bubble', text));
+  return el;
+}
+
+/** A one-line update about the handoff ("alice is on it"). @param {string} text */
+export function systemNote(text) {
+  const el = h('p', 'system-note', text);
+  el.dataset.testid = 'handoff-status';
+  el.setAttribute('role', 'status');
+  return el;
+}
+
+/**
  * @typedef {{ n: number, source: string, title: string, headingPath?: string[], page?: number }} Source
  * @typedef {{ question: string, label: string, source: string }} ClarifyOption
  */

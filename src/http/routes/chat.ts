@@ -35,7 +35,8 @@ const ChatBody = z.object(
  * error event inside a 200 stream. Unknown names are not listed back: some spaces are private.
  */
 async function resolveSpace(copilot: Copilot, requested: string | null | undefined): Promise<string> {
-  const names = (await copilot.status()).spaces.map((s) => s.name);
+  // Private spaces are only reachable from Slack channels mapped to them: unknown to the web.
+  const names = (await copilot.status()).spaces.filter((s) => s.public).map((s) => s.name);
   if (requested) {
     const match =
       names.find((n) => n === requested) ?? names.find((n) => n.toLowerCase() === requested.toLowerCase());

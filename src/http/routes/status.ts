@@ -4,6 +4,8 @@ import type { Copilot } from '../../copilot/types.js';
 /** GET /api/status: index version, spaces, and which mode each part runs in (what the page and ops read). */
 export function statusRoute(deps: { copilot: Copilot }): RequestHandler {
   return async (_req, res) => {
-    res.json(await deps.copilot.status());
+    const status = await deps.copilot.status();
+    // Private spaces are not advertised on the public API.
+    res.json({ ...status, spaces: status.spaces.filter((s) => s.public) });
   };
 }

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import { envWith, parseCli, runCli } from '../src/cli/run.js';
+import { loadConfig } from '../src/config.js';
+import { CopilotError } from '../src/errors.js';
+import { dedupeSources, mrrAt, ndcgAt, percentile, recallAt, round } from '../src/retrieval/eval-metrics.js';
+import { openIndexForQuery, stalenessWarning } from '../src/retrieval/open.js';
+import type { SearchMode } from '../src/retrieval/types.js';
+
+const USAGE = `
+Usage: npm run eval -- [--queries FILE] [--knowledge DIR] [--index DIR] [--k 10] [--mode hybrid|vector|lexical|all] [--json]
+Scores retrieval on a JSONL file of {query, relevant: [source paths], space?} (document-level, binary relevance).`;
+
+interface EvalQuery {
+  query: string;
+  relevant: string[];
+  space?: string;
+}
+
+runCli(async () => {
+  const { values } = parseCli(
+    {
+      queries: { type: 'string', default: 'test/fixtures/eval/retrieval.jsonl' },
+      knowledge: { type: 'string' },
+      index: { type: 'string' },
+      k: { type: 'string', default: '10' },
+      mode: { type: 'string', default: 'hybrid' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1) throw new CopilotError('cli:usage', '--k must be a positive integer.');
+  const modes = (values.mode === 'all' ? ['hybrid', 'vector', 'lexical'] : [values.mode]) as SearchMode[];
+  const queries = readQueries(values.queries as string);
+  const config = loadConfig(envWith(values));
+  const { index, freshness } = await openIndexForQuery(config);
+  const warning = stalenessWarning(freshness, config.knowledgeDir);
+  if (warning) process.stderr.write(`${warning}\n`);
+
+  const results: Record<string, Record<string, number>> = {};
+  for (const mode of modes) {
+    const sums = { r1: 0, r5: 0, r10: 0, mrr: 0, ndcg: 0 };
+    const times: number[] = [];
+    for (const q of queries) {
+      const t0 = performance.now();
+      const hits = await index.search(q.query, { space: q.space ?? 'default', k: k * 4, mode });
+      times.push(performance.now() - t0);
+      const ranked = dedupeSources(hits.map((h) => h.chunk.source)).slice(0, k);
+      sums.r1 += recallAt(ranked, q.relevant, 1);
+      sums.r5 += recallAt(ranked, q.relevant, 5);
+      sums.r10 += recallAt(ranked, q.relevant, Math.min(10, k));
+      sums.mrr += mrrAt(ranked, q.relevant, k);
+      sums.ndcg += ndcgAt(ranked, q.relevant, k);
+    }
+    const n = queries.length;
+    results[mode] = {
+      'recall@1': round(sums.r1 / n),
+      'recall@5': round(sums.r5 / n),
+      'recall@10': round(sums.r10 / n),
+      'mrr@10': round(sums.mrr / n),
+      'ndcg@10': round(sums.ndcg / n),
+      n,
+      p50_ms: round(percentile(times, 50), 2),
+      p95_ms: round(percentile(times, 95), 2),
+    };
+  }
+  if (values.json) {
+    const out = modes.length === 1 ? results[modes[0] as string] : results;
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return 0;
+  }
+  process.stdout.write(
+    `${'mode'.padEnd(8)} ${['recall@1', 'recall@5', 'recall@10', 'mrr@10', 'ndcg@10', 'p50_ms', 'p95_ms'].map((h) => h.padStart(9)).join(' ')}\n`,
+  );
+  for (const [mode, r] of Object.entries(results)) {
+    const cells = ['recall@1', 'recall@5', 'recall@10', 'mrr@10', 'ndcg@10', 'p50_ms', 'p95_ms'].map((key) =>
+      String(r[key]).padStart(9),
+    );
+    process.stdout.write(`${mode.padEnd(8)} ${cells.join(' ')}\n`);
+  }
+  process.stdout.write(`(${queries.length} queries)\n`);
+  return 0;
+});
+
+function readQueries(file: string): EvalQuery[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new CopilotError('cli:usage', `Cannot read the queries file ${file}.`);
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      try {
+        const q = JSON.parse(line) as EvalQuery;
+        if (typeof q.query !== 'string' || !Array.isArray(q.relevant))
+          throw new Error('needs query and relevant');
+        return q;
+      } catch (err) {
+        throw new CopilotError('cli:usage', `${file}:${i + 1}: ${(err as Error).message}`);
+      }
+    });
+}

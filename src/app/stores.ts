@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { InProcessHandoffStore } from '../handoff/memory-store.js';
+import { RedisHandoffStore } from '../handoff/redis-store.js';
+import type { HandoffStore } from '../handoff/types.js';
+import type { Logger } from '../logger.js';
+import {
+  InProcessAnswerCache,
+  InProcessAnswerStore,
+  InProcessConversationStore,
+} from '../memory/in-process.js';
+import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../memory/redis.js';
+import { createRedisClient, redisReady } from '../memory/redis-client.js';
+import { resilientAnswerCache, resilientConversationStore } from '../memory/resilient.js';
+import type { AnswerCache, AnswerStore, ConversationStore } from '../memory/types.js';
+
+export interface Stores {
+  mode: 'redis' | 'in-process';
+  redis: Redis | null;
+  memory: ConversationStore;
+  answers: AnswerStore;
+  cache: AnswerCache;
+  handoffs: HandoffStore;
+  /** Called with each degraded operation (Redis down): the metrics module counts them. */
+  onDegraded: Set<(op: string) => void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Shared state: Redis when REDIS_URL is set, in-process otherwise. Memory and cache degrade
+ * (answer without memory) when Redis is down; answer records and handoffs report errors.
+ */
+export async function createStores(config: Config, logger: Logger): Promise<Stores> {
+  const onDegraded = new Set<(op: string) => void>();
+  const degraded = (err: unknown, op: string) => {
+    logger.warn(
+      { op, err: (err as Error)?.message },
+      'Redis unavailable: continuing without it for this operation',
+    );
+    for (const fn of onDegraded) fn(op);
+  };
+  if (!config.redisUrl) {
+    return {
+      mode: 'in-process',
+      redis: null,
+      memory: new InProcessConversationStore({
+        maxTurns: config.memory.maxTurns,
+        ttlSeconds: config.memory.ttlSeconds,
+      }),
+      answers: new InProcessAnswerStore(),
+      cache: new InProcessAnswerCache(),
+      handoffs: new InProcessHandoffStore(),
+      onDegraded,
+      close: async () => {},
+    };
+  }
+  let lastLog = 0;
+  const redis = createRedisClient(config.redisUrl, (err) => {
+    // ioredis reports every failed reconnect; one line every 30 s is enough for the on-call.
+    if (Date.now() - lastLog > 30_000) {
+      lastLog = Date.now();
+      logger.warn({ err: err.message }, 'Redis connection error (retrying in the background)');
+    }
+  });
+  await redisReady(redis).catch((err: unknown) => {
+    logger.warn(
+      { err: (err as Error).message },
+      'Redis is not reachable yet: starting degraded, it will reconnect',
+    );
+  });
+  return {
+    mode: 'redis',
+    redis,
+    memory: resilientConversationStore(
+      new RedisConversationStore({
+        redis,
+        maxTurns: config.memory.maxTurns,
+        ttlSeconds: config.memory.ttlSeconds,
+      }),
+      { onError: degraded },
+    ),
+    answers: new RedisAnswerStore({ redis }),
+    cache: resilientAnswerCache(new RedisAnswerCache({ redis }), { onError: degraded }),
+    handoffs: new RedisHandoffStore({ redis }),
+    onDegraded,
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

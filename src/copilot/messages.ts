@@ -1,0 +1,46 @@
+import type { Language } from '../llm/types.js';
+
+/** What the copilot says when it does not answer itself. Short, with a way forward. */
+const TEXT = {
+  escalate: {
+    en: "I couldn't find this in our knowledge base, so I've asked a teammate. They'll reply here.",
+    zh: '知识库里没有找到这个问题的答案，我已经请同事来回答，他们会在这里回复你。',
+  },
+  no_answer: {
+    en: "The knowledge base doesn't cover this clearly enough for me to answer, so I've asked a teammate. They'll reply here.",
+    zh: '知识库的内容不足以让我准确回答，我已经请同事来回答，他们会在这里回复你。',
+  },
+  failure: {
+    en: "Sorry, I couldn't finish this answer right now. I've asked a teammate to help; they'll reply here.",
+    zh: '抱歉，我暂时无法完成回答。我已经请同事来帮忙，他们会在这里回复你。',
+  },
+  failure_no_ticket: {
+    en: "Sorry, I couldn't finish this answer and couldn't reach a teammate either. Please try again in a minute.",
+    zh: '抱歉，我暂时无法回答，也未能联系到同事。请稍后再试。',
+  },
+  requested: {
+    en: "Sure, I've asked a teammate to join. They'll reply here.",
+    zh: '好的，已为你转人工，同事会在这里回复你。',
+  },
+  clarify: {
+    en: 'Which of these do you mean?',
+    zh: '你指的是哪一个？',
+  },
+  too_long: {
+    en: 'That message is too long for me. Please shorten it to the question itself.',
+    zh: '消息太长了，请只保留问题本身。',
+  },
+} as const;
+
+export type MessageKey = keyof typeof TEXT;
+
+export function say(key: MessageKey, language: Language): string {
+  return TEXT[key][language];
+}
+
+export function attribution(language: Language, answeredBy?: string, answeredAt?: string): string {
+  const date = answeredAt ? answeredAt.slice(0, 10) : '';
+  if (language === 'zh')
+    return `（由${answeredBy ? ` ${answeredBy} ` : '同事'}${date ? `于 ${date} ` : ''}解答）`;
+  return `_(Answered by ${answeredBy ?? 'a teammate'}${date ? ` on ${date}` : ''}.)_`;
+}

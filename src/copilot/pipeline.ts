@@ -1,0 +1,388 @@
+import { randomUUID } from 'node:crypto';
+import { CopilotError, isCopilotError } from '../errors.js';
+import type { HandoffPort, HandoffReason } from '../handoff/types.js';
+import { detectLanguage } from '../llm/language.js';
+import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../llm/postprocess.js';
+import { estimateCost } from '../llm/pricing.js';
+import type { AnswerGenerator, Language } from '../llm/types.js';
+import type { Logger } from '../logger.js';
+import { answerCacheKey } from '../memory/cache-key.js';
+import type {
+  AnswerCache,
+  AnswerRecord,
+  AnswerStore,
+  ConversationStore,
+  SourceRef,
+  Usage,
+} from '../memory/types.js';
+import { buildAnswerPrompt } from '../prompts/builder.js';
+import type { Templates } from '../prompts/templates.js';
+import type { LoadedIndex } from '../retrieval/index-reader.js';
+import type { Embedder, SearchHit } from '../retrieval/types.js';
+import { AnnotationMatcher, annotationText } from './annotations.js';
+import { decide } from './decide.js';
+import { gatherEvidence } from './evidence.js';
+import { checkQuestion, helpText, wantsHuman } from './input.js';
+import { attribution, type MessageKey, say } from './messages.js';
+import { citedSources, dedupePerSource, toSourceRefs } from './sources.js';
+import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from './types.js';
+
+export interface CopilotSettings {
+  answerMinScore: number;
+  annotationMinScore: number;
+  promptTokenBudget: number;
+  memoryTokenBudget: number;
+  memoryTurns: number;
+  cacheTtlSeconds: number;
+  topK: number;
+  perSource: number;
+}
+
+/** Hooks for metrics (src/http/metrics wires prom-client to them). All optional. */
+export interface CopilotObserver {
+  answered?(record: AnswerRecord, info: { cached: boolean; annotation: boolean }): void;
+  feedback?(rating: 'up' | 'down'): void;
+  handoff?(reason: HandoffReason): void;
+}
+
+export interface CopilotDeps {
+  index: { current(): LoadedIndex };
+  embedder: Embedder;
+  generator: AnswerGenerator;
+  memory: ConversationStore;
+  answers: AnswerStore;
+  cache: AnswerCache;
+  handoffs: HandoffPort;
+  templates: Templates;
+  settings: CopilotSettings;
+  modes: CopilotStatus['modes'];
+  logger: Logger;
+  observer?: CopilotObserver;
+  ready?: () => boolean;
+  /** Private spaces are hidden from the web (spaces.json); default: all public. */
+  isPublic?: (space: string) => boolean;
+}
+
+export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
+  promptTokenBudget: 6000,
+  memoryTokenBudget: 1200,
+  memoryTurns: 20,
+  cacheTtlSeconds: 24 * 3600,
+  topK: 6,
+  perSource: 3,
+};
+
+/** The answer pipeline of DESIGN §5. Imports nothing from Slack or HTTP. */
+export function createCopilot(deps: CopilotDeps): Copilot {
+  const annotations = new AnnotationMatcher(deps.embedder);
+  const { settings, logger } = deps;
+
+  async function ask(input: AskInput, emit: (e: CopilotEvent) => void): Promise<AnswerRecord> {
+    const started = Date.now();
+    const answerId = `a_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const index = deps.index.current();
+    const record: AnswerRecord = {
+      id: answerId,
+      conversationKey: input.conversationKey,
+      space: input.space,
+      ...(input.user ? { user: input.user } : {}),
+      question: input.message,
+      standaloneQuestion: input.message,
+      answer: '',
+      decision: 'answer',
+      via: 'none',
+      complete: false,
+      sources: [],
+      indexVersion: index.version,
+      timings: { totalMs: 0 },
+      createdAt: started,
+    };
+    emit({ type: 'meta', conversationId: input.conversationId, answerId });
+    const checked = checkQuestion(input.message);
+    const language: Language = detectLanguage(checked.ok ? checked.text : input.message);
+    const say_ = (text: string) => {
+      record.answer += text;
+      emit({ type: 'token', text });
+    };
+    const finish = (decision: AnswerRecord['decision'], cached: boolean, usage: Usage | null) => {
+      record.decision = decision;
+      record.timings.totalMs = Date.now() - started;
+      emit({ type: 'done', answerId, decision, cached, usage });
+    };
+    const handoff = async (reason: HandoffReason, key: MessageKey, draft?: string) => {
+      record.decision = 'escalate';
+      record.escalationReason = reason;
+      try {
+        const ticket = await deps.handoffs.create({
+          space: input.space,
+          conversationKey: input.conversationKey,
+          conversationId: input.conversationId,
+          origin: input.origin ?? { surface: 'web' },
+          ...(input.user ? { asker: input.user } : {}),
+          question: record.standaloneQuestion,
+          ...(draft ? { draftAnswer: draft } : {}),
+          sources: record.sources,
+          answerId,
+          reason,
+        });
+        deps.observer?.handoff?.(reason);
+        say_(say(key, language));
+        emit({ type: 'handoff', handoffId: ticket.id, reason });
+      } catch (err) {
+        // Never silently dropped: the asker is told plainly that it failed.
+        logger.error({ err, answerId }, 'could not create a handoff ticket');
+        say_(say('failure_no_ticket', language));
+        emit({ type: 'handoff', handoffId: null, reason });
+      }
+    };
+
+    if (!checked.ok) {
+      if (checked.reason === 'empty') say_(helpText(language));
+      else emit({ type: 'error', code: 'input:too_long', message: say('too_long', language) });
+      finish('answer', false, null);
+      return record;
+    }
+    const question = checked.text;
+    record.question = question;
+    // Debug only, and the logger scrubs PII and secrets from it (src/log-scrub.ts).
+    logger.debug(
+      { answerId, conversationKey: input.conversationKey, space: input.space, question },
+      'question received',
+    );
+    record.standaloneQuestion = question;
+    try {
+      if (wantsHuman(question)) {
+        const history = await deps.memory.recent(input.conversationKey, 4);
+        const lastUser = [...history].reverse().find((t) => t.role === 'user');
+        if (lastUser) record.standaloneQuestion = lastUser.text;
+        await handoff('requested', 'requested');
+        finish('escalate', false, null);
+        await remember(record, input, true);
+        return record;
+      }
+      emit({ type: 'status', stage: 'retrieving' });
+      const t0 = Date.now();
+      const history = await deps.memory.recent(input.conversationKey, settings.memoryTurns);
+      const standalone = history.length
+        ? await deps.generator.condense(question, history, language, input.signal).catch((err: unknown) => {
+            logger.warn({ err, answerId }, 'condense failed; using the question as asked');
+            return question;
+          })
+        : question;
+      record.standaloneQuestion = standalone;
+      if (!index.spaces().includes(input.space)) {
+        throw new CopilotError('space:unknown', `Unknown space "${input.space}".`, { status: 400 });
+      }
+
+      const note = await annotations.match(index, input.space, standalone, settings.annotationMinScore);
+      if (note) {
+        const text = `${annotationText(index, note.chunk)}\n\n${attribution(language, note.answeredBy, note.answeredAt)}`;
+        record.via = 'annotation';
+        record.sources = [annotationRef(note.chunk)];
+        say_(text);
+        emit({ type: 'sources', sources: record.sources });
+        record.complete = true;
+        finish('answer', false, null);
+        await remember(record, input, true, { cached: false, annotation: true });
+        return record;
+      }
+
+      const cacheKey = answerCacheKey(input.space, index.version, standalone);
+      const cached = await deps.cache.get(cacheKey);
+      if (cached) {
+        record.via = 'cache';
+        record.sources = cached.sources;
+        say_(cached.answer);
+        emit({ type: 'sources', sources: cached.sources });
+        record.complete = true;
+        finish(cached.decision, true, null);
+        await remember(record, input, true, { cached: true, annotation: false });
+        return record;
+      }
+
+      let hits: SearchHit[];
+      try {
+        hits = await index.search(standalone, { space: input.space, k: settings.topK * 3 });
+      } catch (err) {
+        if (isCopilotError(err, 'space:unknown')) throw err;
+        logger.error({ err, answerId }, 'retrieval failed');
+        await handoff('failure', 'failure');
+        finish('escalate', false, null);
+        await remember(record, input, false);
+        return record;
+      }
+      record.timings.retrievalMs = Date.now() - t0;
+      const top = dedupePerSource(hits, settings.perSource, settings.topK);
+      const evidence = gatherEvidence(question, top, index.space(input.space));
+      const decision = decide(standalone, top, { minScore: settings.answerMinScore, evidence });
+      record.retrievalTopScore = decision.topScore;
+      if (decision.decision === 'escalate') {
+        await handoff('escalate', 'escalate');
+        finish('escalate', false, null);
+        await remember(record, input, true);
+        return record;
+      }
+      if (decision.decision === 'clarify' && decision.options) {
+        say_(say('clarify', language));
+        emit({ type: 'clarify', options: decision.options });
+        record.complete = true;
+        finish('clarify', false, null);
+        await remember(record, input, true);
+        return record;
+      }
+
+      const prompt = buildAnswerPrompt({
+        templates: deps.templates,
+        question: standalone,
+        language,
+        passages: top.map((h) => ({ title: h.chunk.title, source: h.chunk.source, text: h.chunk.text })),
+        history,
+        tokenBudget: settings.promptTokenBudget,
+        memoryTokenBudget: settings.memoryTokenBudget,
+      });
+      const refs = toSourceRefs(prompt.passages, top);
+      record.sources = refs;
+      record.timings.overheadMs = Date.now() - started;
+      emit({ type: 'status', stage: 'generating' });
+      const filter = createAnswerStreamFilter();
+      const stream = (text: string) => {
+        if (!text) return;
+        record.timings.firstTokenMs ??= Date.now() - started;
+        say_(text);
+      };
+      let result: Awaited<ReturnType<AnswerGenerator['generate']>>;
+      try {
+        result = await deps.generator.generate(
+          {
+            question: standalone,
+            language,
+            passages: prompt.passages,
+            history,
+            messages: prompt.messages,
+            ...(input.signal ? { signal: input.signal } : {}),
+          },
+          (piece) => stream(filter.push(piece)),
+        );
+        stream(filter.end());
+      } catch (err) {
+        logger.error({ err: summarize(err), answerId }, 'answer generation failed');
+        if (record.answer) say_('\n\n');
+        await handoff('failure', 'failure', record.answer || undefined);
+        finish('escalate', false, null);
+        await remember(record, input, false);
+        return record;
+      }
+      const usage = result.usage
+        ? { ...result.usage, costUsd: estimateCost(deps.generator.model, result.usage) }
+        : null;
+      if (usage) record.usage = usage;
+      record.via = deps.generator.id === 'offline' ? 'offline' : 'llm';
+      if (isNoAnswer(result.text)) {
+        record.answer = '';
+        await handoff('no_answer', 'no_answer');
+        finish('escalate', false, usage);
+        await remember(record, input, true);
+        return record;
+      }
+      const mapped = mapCitations(stripPings(result.text), prompt.passages);
+      record.answer = mapped.text;
+      record.sources = citedSources(refs, mapped.cited);
+      emit({ type: 'sources', sources: record.sources });
+      record.complete = true;
+      finish('answer', false, usage);
+      await deps.cache
+        .set(
+          cacheKey,
+          { answer: record.answer, sources: record.sources, decision: 'answer', answerId },
+          settings.cacheTtlSeconds,
+        )
+        .catch((err: unknown) => logger.warn({ err: summarize(err) }, 'answer cache write failed'));
+      await remember(record, input, true);
+      return record;
+    } catch (err) {
+      const known = isCopilotError(err) ? err : null;
+      if (!known) logger.error({ err, answerId }, 'unexpected failure while answering');
+      emit({
+        type: 'error',
+        code: known?.code ?? 'internal:error',
+        message: known
+          ? `${known.message}${known.hint ? ` ${known.hint}` : ''}`
+          : say('failure_no_ticket', language),
+      });
+      finish(record.decision, false, null);
+      return record;
+    }
+  }
+
+  /** Step 11: store the answer record and append both turns to memory, once, at the end. */
+  async function remember(
+    record: AnswerRecord,
+    input: AskInput,
+    appendTurns: boolean,
+    info = { cached: false, annotation: false },
+  ): Promise<void> {
+    record.timings.totalMs = Date.now() - record.createdAt;
+    deps.observer?.answered?.(record, info);
+    try {
+      await deps.answers.save(record);
+    } catch (err) {
+      logger.error({ err: summarize(err), answerId: record.id }, 'could not store the answer record');
+    }
+    if (!appendTurns) return;
+    const at = Date.now();
+    try {
+      await deps.memory.append(input.conversationKey, [
+        { role: 'user', text: record.question, at: record.createdAt },
+        { role: 'assistant', text: record.answer, at, answerId: record.id },
+      ]);
+    } catch (err) {
+      logger.warn({ err: summarize(err) }, 'could not append to conversation memory');
+    }
+  }
+
+  return {
+    ask,
+    async feedback(answerId, feedback) {
+      const updated = await deps.answers.setFeedback(answerId, feedback);
+      if (updated) deps.observer?.feedback?.(feedback.rating);
+      return updated;
+    },
+    async status() {
+      const index = deps.index.current();
+      return {
+        indexVersion: index.version,
+        spaces: index.spaces().map((name) => ({
+          name,
+          documents: index.space(name)?.documentCount() ?? 0,
+          chunks: index.space(name)?.size ?? 0,
+          public: deps.isPublic ? deps.isPublic(name) : true,
+        })),
+        modes: deps.modes,
+        ready: deps.ready ? deps.ready() : true,
+      };
+    },
+  };
+}
+
+function annotationRef(chunk: {
+  source: string;
+  title: string;
+  space: string;
+  id: string;
+  text: string;
+}): SourceRef {
+  return {
+    n: 1,
+    source: chunk.source,
+    title: chunk.title,
+    space: chunk.space,
+    chunkId: chunk.id,
+    snippet: chunk.text.slice(0, 240),
+  };
+}
+
+/** Log-safe error summary (no request bodies or headers). */
+function summarize(err: unknown): { code?: string; message: string } {
+  if (err instanceof CopilotError) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,42 @@
+import type { PromptPassage } from '../llm/types.js';
+import type { SourceRef } from '../memory/types.js';
+import type { SearchHit } from '../retrieval/types.js';
+
+/** Per-source dedup: keep at most `perSource` passages of one document, in rank order. */
+export function dedupePerSource(hits: SearchHit[], perSource: number, k: number): SearchHit[] {
+  const counts = new Map<string, number>();
+  const out: SearchHit[] = [];
+  for (const h of hits) {
+    const n = counts.get(h.chunk.source) ?? 0;
+    if (n >= perSource) continue;
+    counts.set(h.chunk.source, n + 1);
+    out.push(h);
+    if (out.length >= k) break;
+  }
+  return out;
+}
+
+/** Source references for the passages the prompt actually numbered, keyed by their [n]. */
+export function toSourceRefs(passages: PromptPassage[], hits: SearchHit[]): SourceRef[] {
+  // The prompt builder numbers passages 1..n in the rank order of `hits`.
+  return passages.map((p) => {
+    const chunk = hits[p.n - 1]?.chunk;
+    return {
+      n: p.n,
+      source: p.source,
+      title: p.title,
+      space: chunk?.space ?? '',
+      chunkId: chunk?.id ?? '',
+      ...(chunk?.headingPath?.length ? { headingPath: chunk.headingPath } : {}),
+      ...(chunk?.page ? { page: chunk.page } : {}),
+      snippet: p.text.replace(/\s+/g, ' ').slice(0, 240),
+    };
+  });
+}
+
+/** The sources the answer cites (numbers unchanged, so [n] in the text still matches); all if none cited. */
+export function citedSources(all: SourceRef[], cited: number[]): SourceRef[] {
+  if (cited.length === 0) return all;
+  const set = new Set(cited);
+  return all.filter((s) => set.has(s.n));
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import matter from 'gray-matter';
+import { CopilotError } from '../errors.js';
+import type { Reindexer, ReindexJob } from '../ingest/reindex-types.js';
+import { SPACE_NAME } from '../ingest/scan.js';
+import type { Logger } from '../logger.js';
+import { processTerm, tokenize } from '../retrieval/lexical.js';
+import { scrubPii } from './pii.js';
+import type { HandoffTicket } from './types.js';
+
+/**
+ * A teammate's reply saved as knowledge (DESIGN §3, §8): a Markdown file under the space's
+ * `answers/` folder, which the pipeline's annotation step matches on its `question` and returns
+ * as-is, with no model call. PII is scrubbed first; a near-duplicate question of the same space
+ * updates its file instead of adding another; then an incremental reindex picks up that file.
+ */
+export interface SavedAnswer {
+  /** Relative to KNOWLEDGE_DIR, forward slashes, e.g. "apparel/answers/h_1a2b.md". */
+  file: string;
+  /** True when an existing (near-duplicate) answer was rewritten. */
+  updated: boolean;
+  job: Pick<ReindexJob, 'id' | 'status'> & { error?: ReindexJob['error'] };
+}
+
+export interface AnswerSaver {
+  save(input: { ticket: HandoffTicket; text: string; agent: string }): Promise<SavedAnswer>;
+}
+
+export interface AnswerSaverDeps {
+  knowledgeDir: string;
+  reindexer: Reindexer;
+  logger: Logger;
+  /** Question similarity (Dice on normalized terms) at or above which an answer is updated. Default 0.8. */
+  duplicateThreshold?: number;
+  now?: () => Date;
+}
+
+/**
+ * Folder of a space's saved answers. Top-level folders are spaces, so a root-level `answers/`
+ * would become a space named "answers": the default space's answers go to `default/answers/`
+ * (a folder named `default` is the default space).
+ */
+export function answersDir(space: string): string {
+  return `${space}/answers`;
+}
+
+export function questionTerms(q: string): Set<string> {
+  return new Set(
+    tokenize(q)
+      .map(processTerm)
+      .filter((t): t is string => Boolean(t)),
+  );
+}
+
+export function dice(a: Set<string>, b: Set<string>): number {
+  if (a.size + b.size === 0) return 0;
+  let shared = 0;
+  for (const t of a) if (b.has(t)) shared++;
+  return (2 * shared) / (a.size + b.size);
+}
+
+export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
+  const threshold = deps.duplicateThreshold ?? 0.8;
+  const now = deps.now ?? (() => new Date());
+
+  async function findDuplicate(dir: string, ticket: HandoffTicket, question: string): Promise<string | null> {
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    const wanted = questionTerms(question);
+    let best: { name: string; score: number } | null = null;
+    for (const name of names.filter((n) => n.endsWith('.md'))) {
+      const data = matter(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')).data as Record<
+        string,
+        unknown
+      >;
+      // A second reply on the same ticket rewrites that ticket's answer.
+      const score = data.handoff === ticket.id ? 1 : dice(wanted, questionTerms(String(data.question ?? '')));
+      if (score >= threshold && (!best || score > best.score)) best = { name, score };
+    }
+    return best?.name ?? null;
+  }
+
+  return {
+    async save({ ticket, text, agent }) {
+      const question = scrubPii(ticket.question).trim();
+      const body = scrubPii(text).trim();
+      if (!body)
+        throw new CopilotError('handoff:empty_answer', 'There is no answer text to save.', { status: 400 });
+      // The space becomes a folder name: never let it climb out of the knowledge dir.
+      if (!SPACE_NAME.test(ticket.space)) {
+        throw new CopilotError('handoff:bad_space', `Cannot save to space "${ticket.space}".`, {
+          status: 400,
+        });
+      }
+      const rel = answersDir(ticket.space);
+      const dir = path.join(deps.knowledgeDir, rel);
+      await fs.mkdir(dir, { recursive: true });
+      const existing = await findDuplicate(dir, ticket, question);
+      const name = existing ?? `${ticket.id}.md`;
+      const content = matter.stringify(`${body}\n`, {
+        title: question.slice(0, 120),
+        question,
+        answered_by: agent,
+        answered_at: now().toISOString(),
+        handoff: ticket.id,
+        space: ticket.space,
+      });
+      // Temp file + rename: the indexer (or another replica's) never reads a half-written answer.
+      // The temp name is a dot file with an unknown extension, so a concurrent scan skips it.
+      const tmp = path.join(dir, `.${name}.${randomUUID().slice(0, 8)}.tmp`);
+      try {
+        await fs.writeFile(tmp, content, 'utf8');
+        await fs.rename(tmp, path.join(dir, name));
+      } catch (err) {
+        await fs.rm(tmp, { force: true });
+        throw new CopilotError('handoff:save_failed', 'Could not write the saved answer.', { cause: err });
+      }
+      const file = `${rel}/${name}`;
+      deps.logger.info(
+        { file, handoffId: ticket.id, updated: Boolean(existing) },
+        'saved a human answer as knowledge',
+      );
+      const job = await deps.reindexer.wait(deps.reindexer.request('saved_answer', agent).id);
+      if (job.status !== 'succeeded') {
+        deps.logger.error({ file, jobId: job.id, error: job.error }, 'reindex after a saved answer failed');
+      }
+      return {
+        file,
+        updated: Boolean(existing),
+        job: { id: job.id, status: job.status, ...(job.error ? { error: job.error } : {}) },
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import * as T from './transitions.js';
+import type {
+  HandoffEvent,
+  HandoffMessage,
+  HandoffStatus,
+  HandoffStore,
+  HandoffTicket,
+  NewHandoff,
+  Transition,
+} from './types.js';
+
+/**
+ * The transitions every HandoffStore offers, expressed once: each is a pure step from
+ * transitions.ts handed to `apply`, which the concrete store makes atomic.
+ */
+export abstract class TransitionalHandoffStore implements HandoffStore {
+  abstract create(input: NewHandoff): Promise<HandoffTicket>;
+  abstract get(id: string): Promise<HandoffTicket | null>;
+  abstract list(filter?: { status?: HandoffStatus[] }): Promise<HandoffTicket[]>;
+  abstract listFor(conversationKey: string): Promise<HandoffTicket[]>;
+  abstract byCard(channel: string, ts: string): Promise<HandoffTicket | null>;
+  /** Reads the ticket, runs the step and stores its result, atomically with respect to other replicas. */
+  protected abstract apply(id: string, step: T.Step): Promise<Transition>;
+
+  async activeFor(conversationKey: string): Promise<HandoffTicket | null> {
+    return (await this.listFor(conversationKey)).find(T.isActive) ?? null;
+  }
+
+  claim(id: string, agent: string) {
+    return this.apply(id, T.claim(agent));
+  }
+  reply(id: string, agent: string, text: string, ts?: string) {
+    return this.apply(id, T.reply(agent, text, ts));
+  }
+  resolve(id: string, agent: string) {
+    return this.apply(id, T.resolve(agent));
+  }
+  cancel(id: string, actor: string, note?: string) {
+    return this.apply(id, T.cancel(actor, note));
+  }
+  forwarded(id: string, message: Omit<HandoffMessage, 'role' | 'at'>) {
+    return this.apply(id, T.forwarded(message));
+  }
+  markCardPosted(id: string, card: { channel: string; ts: string }) {
+    return this.apply(id, T.cardPosted(card));
+  }
+  markCardFailed(id: string, error: string) {
+    return this.apply(id, T.cardFailed(error));
+  }
+  markCardRetry(id: string, at: number, expected: number | undefined) {
+    return this.apply(id, T.cardRetry(at, expected));
+  }
+  markReminded(id: string, at: number, expected: number | undefined) {
+    return this.apply(id, T.reminded(at, expected));
+  }
+  markAnswerSaved(id: string, agent: string, file: string) {
+    return this.apply(id, T.answerSaved(agent, file));
+  }
+  note(id: string, event: Omit<HandoffEvent, 'at'>) {
+    return this.apply(id, T.note(event));
+  }
+}
+
+export function notFound(id: string): Transition {
+  return { ok: false, code: 'not_found', message: `No handoff ticket ${id}.` };
+}

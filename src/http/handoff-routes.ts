@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import express, { type Router } from 'express';
+import type { Copilot } from '../copilot/types.js';
+import type { HandoffService } from '../handoff/service.js';
+import type { AnswerStore } from '../memory/types.js';
+import { consoleRouter } from './routes/console.js';
+import { handoffsRoute } from './routes/handoffs.js';
+
+const CONSOLE_PAGE = fileURLToPath(new URL('./public/console.html', import.meta.url));
+
+export interface HandoffRoutesDeps {
+  service: HandoffService;
+  answers: AnswerStore;
+  copilot: Copilot;
+  adminToken: string | undefined;
+}
+
+/**
+ * The handoff desk over HTTP; mount at "/" with `http.mount('/', createHandoffRoutes(…))`.
+ * POST /api/handoffs (the chat's "Ask a human"), the console API under /api/console, and the
+ * console page at /console (its script and styles are served with the other static files).
+ * Replies reach the asker through GET /api/conversations/:id/events, served by createHttpApp.
+ */
+export function createHandoffRoutes(deps: HandoffRoutesDeps): Router {
+  const r = express.Router();
+  r.post('/api/handoffs', handoffsRoute(deps));
+  r.use('/api/console', consoleRouter(deps));
+  // The page itself is public: without the token it can do nothing, and it says how to get in.
+  r.get('/console', (_req, res) => res.sendFile(CONSOLE_PAGE));
+  return r;
+}

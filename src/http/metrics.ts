@@ -1,0 +1,133 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CopilotObserver } from '../copilot/pipeline.js';
+import type { HandoffPort, HandoffStatus } from '../handoff/types.js';
+import type { ReindexJob } from '../ingest/reindex-types.js';
+
+/** Prometheus metrics (DESIGN §10). One registry per app instance, exposed at /metrics. */
+export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => boolean | null }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  const answer = new Histogram({
+    name: 'copilot_answer_seconds',
+    help: 'Time to a complete answer',
+    buckets: seconds,
+    registers: [registry],
+  });
+  const firstToken = new Histogram({
+    name: 'copilot_first_token_seconds',
+    help: 'Time to the first streamed token',
+    buckets: seconds,
+    registers: [registry],
+  });
+  const topScore = new Histogram({
+    name: 'copilot_retrieval_top_score',
+    help: 'Best retrieval similarity per question (0..1)',
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'copilot_decisions_total',
+    help: 'Answer decisions',
+    labelNames: ['decision'],
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: 'copilot_cache_hits_total',
+    help: 'Answers served from the cache',
+    registers: [registry],
+  });
+  const annotationHits = new Counter({
+    name: 'copilot_annotation_hits_total',
+    help: 'Answers served from human-saved answers',
+    registers: [registry],
+  });
+  const feedback = new Counter({
+    name: 'copilot_feedback_total',
+    help: 'Feedback',
+    labelNames: ['rating'],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'copilot_llm_tokens_total',
+    help: 'LLM tokens',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'copilot_llm_cost_usd_total',
+    help: 'Estimated LLM cost in USD',
+    registers: [registry],
+  });
+  const reindex = new Histogram({
+    name: 'copilot_reindex_seconds',
+    help: 'Reindex run duration',
+    labelNames: ['status'],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const degraded = new Counter({
+    name: 'copilot_memory_degraded_total',
+    help: 'Operations served without Redis (memory/cache skipped)',
+    labelNames: ['op'],
+    registers: [registry],
+  });
+  const handoffCreated = new Counter({
+    name: 'copilot_handoffs_created_total',
+    help: 'Handoff tickets created',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'copilot_handoffs',
+    help: 'Handoff tickets by state',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      if (!deps.handoffs) return;
+      const all = await deps.handoffs.list().catch(() => null);
+      if (!all) return;
+      const counts: Record<HandoffStatus, number> = { open: 0, claimed: 0, resolved: 0, cancelled: 0 };
+      for (const t of all) counts[t.status]++;
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'copilot_redis_up',
+    help: '1 when Redis answers, 0 when it does not (absent without Redis)',
+    registers: [registry],
+    collect() {
+      const up = deps.redisUp?.();
+      if (up !== null && up !== undefined) this.set(up ? 1 : 0);
+    },
+  });
+
+  const observer: CopilotObserver = {
+    answered(record, info) {
+      decisions.inc({ decision: record.decision });
+      if (info.cached) cacheHits.inc();
+      if (info.annotation) annotationHits.inc();
+      answer.observe(record.timings.totalMs / 1000);
+      if (record.timings.firstTokenMs !== undefined) firstToken.observe(record.timings.firstTokenMs / 1000);
+      if (record.retrievalTopScore !== undefined) topScore.observe(record.retrievalTopScore);
+      if (record.usage) {
+        tokens.inc({ kind: 'prompt' }, record.usage.promptTokens);
+        tokens.inc({ kind: 'completion' }, record.usage.completionTokens);
+        cost.inc(record.usage.costUsd);
+      }
+    },
+    feedback: (rating) => feedback.inc({ rating }),
+    handoff: (reason) => handoffCreated.inc({ reason }),
+  };
+  return {
+    registry,
+    observer,
+    reindexFinished(job: ReindexJob) {
+      if (!job.finishedAt || !job.startedAt) return;
+      reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
+    },
+    degraded: (op: string) => degraded.inc({ op }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

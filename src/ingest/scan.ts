@@ -1,0 +1,160 @@
+import type { Dirent, Stats } from 'node:fs';
+import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CopilotError } from '../errors.js';
+import type { SkippedFile } from './types.js';
+
+export interface KnowledgeFile {
+  /** Absolute path as found under the knowledge dir (symlinks not resolved). */
+  abs: string;
+  /** Path relative to the knowledge dir, forward slashes. */
+  source: string;
+  space: string;
+  /** Lower-case extension with the dot, e.g. ".md". */
+  ext: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface ScanOptions {
+  maxFileBytes: number;
+  maxDepth?: number;
+}
+
+export const SUPPORTED_EXTENSIONS = new Set([
+  '.md',
+  '.markdown',
+  '.txt',
+  '.pdf',
+  '.html',
+  '.htm',
+  '.csv',
+  '.jsonl',
+]);
+export const SPACE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+
+interface Walk {
+  rootReal: string;
+  maxDepth: number;
+  maxFileBytes: number;
+  files: KnowledgeFile[];
+  skipped: SkippedFile[];
+}
+
+const errCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error';
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KB`;
+  return `${n} bytes`;
+}
+
+/** Walk the knowledge dir: every supported file with its space, and every skipped entry with why. */
+export async function scanKnowledge(
+  knowledgeDir: string,
+  opts: ScanOptions,
+): Promise<{ files: KnowledgeFile[]; skipped: SkippedFile[] }> {
+  const root = path.resolve(knowledgeDir);
+  let rootReal: string;
+  try {
+    rootReal = await realpath(root);
+    if (!(await stat(rootReal)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new CopilotError('ingest:no_knowledge_dir', `Knowledge folder not found: ${root}`, {
+      cause: err,
+      hint: 'Create it or set KNOWLEDGE_DIR.',
+    });
+  }
+  const w: Walk = {
+    rootReal,
+    maxDepth: opts.maxDepth ?? 16,
+    maxFileBytes: opts.maxFileBytes,
+    files: [],
+    skipped: [],
+  };
+  await walkDir(w, root, [], [rootReal]);
+  const bySource = (a: { source?: string; path?: string }, b: { source?: string; path?: string }) => {
+    const x = a.source ?? a.path ?? '';
+    const y = b.source ?? b.path ?? '';
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  w.files.sort(bySource);
+  w.skipped.sort(bySource);
+  return { files: w.files, skipped: w.skipped };
+}
+
+/** `ancestors` are the realpaths of the folders above (and including) dir: a link back to one is a loop. */
+async function walkDir(w: Walk, dir: string, rel: string[], ancestors: string[]): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    w.skipped.push({ path: rel.join('/') || '.', reason: `cannot read folder (${errCode(err)})` });
+    return;
+  }
+  for (const entry of entries) {
+    // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json is config.
+    if (entry.name.startsWith('.')) continue;
+    if (rel.length === 0 && entry.name === 'spaces.json') continue;
+    await visit(w, path.join(dir, entry.name), [...rel, entry.name], entry, ancestors);
+  }
+}
+
+async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancestors: string[]): Promise<void> {
+  const relPath = rel.join('/');
+  const skip = (reason: string) => {
+    w.skipped.push({ path: relPath, reason });
+  };
+  let st: Stats;
+  let real = abs;
+  try {
+    if (entry.isSymbolicLink()) {
+      real = await realpath(abs);
+      if (real !== w.rootReal && !real.startsWith(w.rootReal + path.sep)) {
+        return skip('symbolic link points outside the knowledge folder');
+      }
+    }
+    st = await stat(real);
+  } catch (err) {
+    const code = errCode(err);
+    return skip(code === 'ENOENT' ? 'broken symbolic link' : `cannot read (${code})`);
+  }
+
+  if (st.isDirectory()) {
+    if (rel.length === 1 && !SPACE_NAME.test(entry.name)) {
+      return skip(
+        `folder name "${entry.name}" is not a valid space name (letters, digits, "-" and "_", up to 64, starting with a letter or digit); folder skipped`,
+      );
+    }
+    if (rel.length > w.maxDepth)
+      return skip(`folder nested deeper than ${w.maxDepth} levels; folder skipped`);
+    // Real paths, so a link back to any folder above this one is seen as the loop it is.
+    if (!entry.isSymbolicLink()) real = await realpath(abs).catch(() => abs);
+    if (ancestors.includes(real)) return skip('symbolic link loop (links back to a folder above it)');
+    return walkDir(w, abs, rel, [...ancestors, real]);
+  }
+  if (!st.isFile()) return skip('not a regular file');
+
+  const ext = path.extname(entry.name).toLowerCase();
+  if (!SUPPORTED_EXTENSIONS.has(ext)) {
+    return skip(ext ? `unsupported file type "${ext}"` : 'unsupported file type (no extension)');
+  }
+  if (st.size > w.maxFileBytes) {
+    return skip(
+      `file is ${formatBytes(st.size)}, over the ${formatBytes(w.maxFileBytes)} limit (MAX_FILE_BYTES)`,
+    );
+  }
+  try {
+    await access(real, constants.R_OK);
+  } catch (err) {
+    return skip(`cannot read (${errCode(err)})`);
+  }
+  w.files.push({
+    abs,
+    source: relPath,
+    space: rel.length > 1 ? (rel[0] ?? 'default') : 'default',
+    ext,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+  });
+}

@@ -1,0 +1,28 @@
+import { scrubPii } from './handoff/pii.js';
+
+/**
+ * Defence in depth for logs: whatever a caller passes (a question, an error message from a
+ * provider, a Slack payload), secrets and PII are replaced before pino writes it.
+ */
+const SECRETS =
+  /\b(?:sk-[A-Za-z0-9_-]{8,}|xox[abeprs]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})|\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+export function scrubText(text: string): string {
+  return scrubPii(text.replace(SECRETS, '[secret]'));
+}
+
+export function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (value === null || typeof value !== 'object' || depth > 6) return value;
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = { type: value.name, message: scrubText(value.message) };
+    if (value.stack) out.stack = scrubText(value.stack);
+    const code = (value as { code?: unknown }).code;
+    if (code !== undefined) out.code = code;
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth + 1);
+  return out;
+}

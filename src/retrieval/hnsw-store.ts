@@ -1,0 +1,116 @@
+import hnswlib from 'hnswlib-node';
+import { CopilotError } from '../errors.js';
+
+const { HierarchicalNSW } = hnswlib;
+type Native = InstanceType<typeof HierarchicalNSW>;
+
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+export interface VectorHit {
+  label: number;
+  /** Cosine similarity (1 - cosine distance). */
+  similarity: number;
+}
+
+/**
+ * hnswlib-node behind a small interface. Labels are ours (stable per chunk); deleted
+ * labels are only marked, and their slots are reused by later inserts (allowReplaceDeleted),
+ * so an index that churns does not grow without bound.
+ */
+export class HnswStore {
+  private live: number;
+
+  private constructor(
+    private readonly index: Native,
+    readonly dimensions: number,
+    live: number,
+  ) {
+    this.live = live;
+  }
+
+  static create(dimensions: number, params: HnswParams, capacity = 1024): HnswStore {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    index.initIndex(Math.max(16, capacity), params.m, params.efConstruction, 100, true);
+    index.setEf(params.efSearch);
+    return new HnswStore(index, dimensions, 0);
+  }
+
+  static load(file: string, dimensions: number, params: HnswParams, liveCount: number): HnswStore {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    try {
+      index.readIndexSync(file, true);
+    } catch (cause) {
+      throw new CopilotError('index:corrupt', `Cannot read the vector index at ${file}.`, {
+        cause,
+        hint: 'Rebuild it with `npm run ingest -- --full`.',
+      });
+    }
+    index.setEf(params.efSearch);
+    return new HnswStore(index, dimensions, liveCount);
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  setEf(ef: number): void {
+    this.index.setEf(ef);
+  }
+
+  /** Make room for `extra` more points (hnswlib needs an explicit capacity). */
+  reserve(extra: number): void {
+    const needed = this.index.getCurrentCount() + extra;
+    const max = this.index.getMaxElements();
+    if (needed > max) this.index.resizeIndex(Math.max(needed, Math.ceil(max * 1.5)));
+  }
+
+  add(label: number, vector: number[]): void {
+    if (vector.length !== this.dimensions) {
+      throw new CopilotError(
+        'index:dimension_mismatch',
+        `Vector has ${vector.length} dimensions, index has ${this.dimensions}.`,
+      );
+    }
+    this.reserve(1);
+    this.index.addPoint(vector, label, true);
+    this.live++;
+  }
+
+  remove(label: number): void {
+    this.index.markDelete(label);
+    this.live--;
+  }
+
+  vector(label: number): number[] {
+    return this.index.getPoint(label);
+  }
+
+  search(query: number[], k: number, filter?: (label: number) => boolean): VectorHit[] {
+    if (this.live === 0 || k <= 0) return [];
+    const n = Math.min(k, this.live);
+    const res = filter ? this.index.searchKnn(query, n, filter) : this.index.searchKnn(query, n);
+    return res.neighbors.map((label, i) => ({ label, similarity: 1 - (res.distances[i] ?? 1) }));
+  }
+
+  save(file: string): void {
+    this.index.writeIndexSync(file);
+  }
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}

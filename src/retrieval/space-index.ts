@@ -1,0 +1,93 @@
+import type { Chunk } from '../ingest/types.js';
+import { reciprocalRankFusion } from './fusion.js';
+import { cosine, type HnswStore } from './hnsw-store.js';
+import type { LexicalIndex } from './lexical.js';
+import type { SearchHit, SearchMode } from './types.js';
+
+/** Per-file state kept in the manifest: what the index holds for that file. */
+export interface ManifestFile {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  title: string;
+  chunks: Array<{ id: string; label: number }>;
+}
+
+export interface SpaceManifest {
+  space: string;
+  nextLabel: number;
+  /** Chunk segment files (append-only JSONL); dead records are dropped at load and compacted. */
+  segments: string[];
+  files: Record<string, ManifestFile>;
+  /** Files that could not be indexed, so an unchanged bad file is not re-read (or called stale). */
+  skipped?: Record<string, { size: number; mtimeMs: number; reason: string }>;
+}
+
+/**
+ * One space's searchable index: vectors (HNSW) + BM25 + the chunk records.
+ * A space is a hard boundary: nothing here can see another space's chunks.
+ */
+export class SpaceIndex {
+  constructor(
+    readonly name: string,
+    readonly vectors: HnswStore,
+    readonly lexical: LexicalIndex,
+    readonly chunks: Map<number, Chunk>,
+    readonly manifest: SpaceManifest,
+  ) {}
+
+  get size(): number {
+    return this.chunks.size;
+  }
+
+  documentCount(): number {
+    return Object.keys(this.manifest.files).length;
+  }
+
+  search(query: string, queryVector: number[] | null, k: number, mode: SearchMode): SearchHit[] {
+    if (this.chunks.size === 0 || k <= 0) return [];
+    const pool = Math.max(k * 5, 50);
+    if (mode === 'lexical') {
+      return this.lexical
+        .search(query, k)
+        .map((h, i) => this.hit(h.label, h.score, i, queryVector))
+        .filter((h): h is SearchHit => h !== null);
+    }
+    if (!queryVector) throw new Error('vector search needs a query vector');
+    const vec = this.vectors.search(queryVector, mode === 'vector' ? k : pool);
+    if (mode === 'vector') {
+      return vec
+        .map((h, i) => this.hit(h.label, h.similarity, i, null, h.similarity))
+        .filter((h): h is SearchHit => h !== null);
+    }
+    const lex = this.lexical.search(query, pool);
+    const sims = new Map(vec.map((h) => [h.label, h.similarity]));
+    // Codes (SKUs, order ids, coupon codes) are exact-match questions: let BM25 lead for them.
+    const weights = hasCode(query) ? [1, 2] : [1, 1];
+    const fused = reciprocalRankFusion([vec.map((h) => h.label), lex.map((h) => h.label)], { weights });
+    return fused
+      .slice(0, k)
+      .map((f, i) => this.hit(f.id, f.score, i, queryVector, sims.get(f.id)))
+      .filter((h): h is SearchHit => h !== null);
+  }
+
+  private hit(
+    label: number,
+    score: number,
+    i: number,
+    queryVector: number[] | null,
+    similarity?: number,
+  ): SearchHit | null {
+    const chunk = this.chunks.get(label);
+    if (!chunk) return null;
+    const sim = similarity ?? (queryVector ? cosine(queryVector, this.vectors.vector(label)) : undefined);
+    return sim === undefined ? { chunk, score, rank: i + 1 } : { chunk, score, rank: i + 1, similarity: sim };
+  }
+}
+
+/** A token mixing letters and digits (KETTLE20, HP-KET-200, BZ-2024-000123) or an all-caps code. */
+export function hasCode(query: string): boolean {
+  return /\b(?=[\p{L}-]*\p{N})(?=[\p{N}-]*\p{L})[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*\b|\b\p{Lu}{3,}\b/u.test(
+    query,
+  );
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CopilotError } from '../errors.js';
+
+/**
+ * knowledge/spaces.json (optional): which Slack channels/teams map to which space, and which
+ * spaces are private. Without the file every space is public and Slack uses `default`.
+ *
+ *   { "spaces":   { "apparel": { "public": false, "label": "Apparel" } },
+ *     "channels": { "C0APPAREL1": "apparel" },
+ *     "teams":    { "T0HOMEGOODS": "default" } }
+ *
+ * Rules: a channel mapping wins; a team mapping applies only to public spaces; otherwise
+ * `default`. A private space is reachable only from a channel mapped to it — never from the web
+ * API, never from an unmapped channel.
+ */
+const Schema = z.object({
+  spaces: z
+    .record(z.string(), z.object({ public: z.boolean().default(true), label: z.string().optional() }))
+    .default({}),
+  channels: z.record(z.string(), z.string()).default({}),
+  teams: z.record(z.string(), z.string()).default({}),
+});
+
+export type SpacesFile = z.infer<typeof Schema>;
+
+export interface SpacePolicy {
+  isPublic(space: string): boolean;
+  /** The space a Slack conversation may use, or null when none (private default, etc.). */
+  forSlack(team: string | undefined, channel: string | undefined): string | null;
+  label(space: string): string;
+  file: SpacesFile;
+}
+
+export function loadSpacePolicy(knowledgeDir: string): SpacePolicy {
+  const file = path.join(knowledgeDir, 'spaces.json');
+  let raw: unknown = {};
+  if (fs.existsSync(file)) {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (cause) {
+      throw new CopilotError('config:spaces', `${file} is not valid JSON.`, {
+        cause,
+        hint: 'Fix it or remove it.',
+      });
+    }
+  }
+  const parsed = Schema.safeParse(raw);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new CopilotError('config:spaces', `${file} is invalid: ${why}`, { hint: 'See README "Spaces".' });
+  }
+  return createSpacePolicy(parsed.data);
+}
+
+export function createSpacePolicy(file: SpacesFile): SpacePolicy {
+  const isPublic = (space: string) => file.spaces[space]?.public ?? true;
+  return {
+    file,
+    isPublic,
+    label: (space) => file.spaces[space]?.label ?? space,
+    forSlack(team, channel) {
+      const byChannel = channel ? file.channels[channel] : undefined;
+      if (byChannel) return byChannel;
+      const byTeam = team ? file.teams[team] : undefined;
+      if (byTeam && isPublic(byTeam)) return byTeam;
+      return isPublic('default') ? 'default' : null;
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { App, ExpressReceiver, type webApi } from '@slack/bolt';
+import express from 'express';
+import { CopilotError } from '../errors.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { InProcessDedupStore } from './dedup.js';
+import { registerListeners } from './listeners/index.js';
+import { errorSummary, slackErrorCode } from './slack-errors.js';
+import { InProcessThreadStore } from './thread-store.js';
+import type { SlackAppDeps, SlackAppHandle, SlackContext } from './types.js';
+
+/**
+ * Web API retries: the client waits out every 429 `Retry-After` itself (requests stay queued in
+ * order) and then retries; beyond that a few quick retries for network blips. The SDK default
+ * keeps retrying for ~30 minutes, far too long for someone waiting on an answer in a thread.
+ */
+const RETRY_CONFIG: webApi.RetryOptions = {
+  retries: 4,
+  factor: 2,
+  minTimeout: 200,
+  maxTimeout: 5000,
+  randomize: true,
+};
+
+/**
+ * The Slack surface (DESIGN §7). HTTP mode: an ExpressReceiver whose router the HTTP server mounts
+ * at /slack/events (signature and 5-minute timestamp checks stay on). Socket Mode when
+ * SLACK_APP_TOKEN is set. Every Web API call goes to SLACK_API_URL, so tests run against a fake.
+ */
+export function createSlackApp(deps: SlackAppDeps): SlackAppHandle {
+  const { slack } = deps.config;
+  if (!slack.botToken) {
+    throw new CopilotError('config:invalid', 'Slack is not configured: SLACK_BOT_TOKEN is not set.', {
+      hint: 'Set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode); see docs/slack-setup.md.',
+    });
+  }
+  const logger = deps.logger.child({ component: 'slack' });
+  const boltLogger = createBoltLogger(logger);
+  const socket = Boolean(slack.appToken);
+  let router: express.Router | undefined;
+  let receiver: ExpressReceiver | undefined;
+  if (!socket) {
+    if (!slack.signingSecret) {
+      throw new CopilotError('config:invalid', 'Slack HTTP mode needs SLACK_SIGNING_SECRET.', {
+        hint: 'Copy the Signing Secret from your Slack app’s Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.',
+      });
+    }
+    router = express.Router();
+    // Endpoint '/' inside the router: the server decides the public path (/slack/events).
+    receiver = new ExpressReceiver({
+      signingSecret: slack.signingSecret,
+      endpoints: '/',
+      router,
+      logger: boltLogger,
+    });
+  }
+  const app = new App({
+    token: slack.botToken,
+    logger: boltLogger,
+    clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: RETRY_CONFIG, rejectRateLimitedCalls: false },
+    // auth.test runs in start(), not in the constructor, where a failure would be an unhandled rejection.
+    deferInitialization: true,
+    convoStore: false,
+    ...(socket ? { socketMode: true, appToken: slack.appToken } : { receiver }),
+  });
+  app.error(async (err) => {
+    // Listeners catch their own failures; this is the net under them. Slack already got its ack.
+    logger.error({ err: errorSummary(err) }, 'unhandled Slack listener error');
+  });
+  const ctx = buildContext(deps, logger);
+  registerListeners(app, ctx);
+
+  let connected = false;
+  return {
+    app,
+    mode: socket ? 'socket' : 'http',
+    ...(router ? { router } : {}),
+    async start() {
+      try {
+        await app.init();
+      } catch (err) {
+        throw new CopilotError(
+          'slack:auth',
+          `Slack rejected the bot token (${slackErrorCode(err) ?? 'unreachable'}).`,
+          {
+            cause: err,
+            hint: 'Check SLACK_BOT_TOKEN (xoxb-…) and SLACK_API_URL, and that the app is installed in the workspace.',
+          },
+        );
+      }
+      if (socket) {
+        await app.start();
+        connected = true;
+      }
+      logger.info({ mode: socket ? 'socket' : 'http', admins: slack.adminUsers.length }, 'Slack app ready');
+    },
+    async stop() {
+      if (connected) await app.stop();
+      connected = false;
+    },
+  };
+}
+
+function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): SlackContext {
+  const admins = new Set(deps.config.slack.adminUsers);
+  return {
+    config: deps.config,
+    copilot: deps.copilot,
+    handoffs: deps.handoffs,
+    answers: deps.answers,
+    logger,
+    dedup: deps.dedup ?? new InProcessDedupStore(),
+    threads: deps.threads ?? new InProcessThreadStore(),
+    reindex: deps.reindex,
+    spaceFor: deps.spaceFor ?? (() => 'default'),
+    onMessageDuringHandoff: deps.onMessageDuringHandoff,
+    stream: deps.stream ?? {},
+    isAdmin: (userId) => admins.has(userId),
+  };
+}

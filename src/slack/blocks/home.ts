@@ -1,0 +1,46 @@
+import type { types } from '@slack/bolt';
+import type { CopilotStatus } from '../../copilot/types.js';
+import type { HandoffTicket } from '../../handoff/types.js';
+import type { Feedback } from '../../memory/types.js';
+import { escapeMrkdwn, oneLine, truncate } from '../text.js';
+import { ACTION } from './ids.js';
+import { button, header, LIMITS, section } from './limits.js';
+import { age, buildHandoffListBlocks, buildStatusBlocks } from './status.js';
+
+export type DownFeedback = { answerId: string; question: string } & Feedback;
+
+export interface HomeViewInput {
+  indexStatus: CopilotStatus | null;
+  openHandoffs: HandoffTicket[];
+  recentDown: DownFeedback[];
+  isAdmin: boolean;
+  /** A one-off line at the top, e.g. the result of a reindex started from this tab. */
+  notice?: string;
+}
+
+export function buildHomeView(input: HomeViewInput): types.HomeView {
+  const blocks: types.KnownBlock[] = [header('Merchant Copilot')];
+  if (input.notice) blocks.push(section(escapeMrkdwn(input.notice)));
+  blocks.push(...buildStatusBlocks(input.indexStatus));
+  if (input.isAdmin) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'home_admin',
+      elements: [button(ACTION.kbReindex, '🔄 Reindex knowledge base', 'reindex', 'primary')],
+    });
+  }
+  blocks.push({ type: 'divider' }, header('Open handoffs'), ...buildHandoffListBlocks(input.openHandoffs));
+  blocks.push({ type: 'divider' }, header('Recent 👎'), ...buildDownBlocks(input.recentDown));
+  return { type: 'home', blocks: blocks.slice(0, LIMITS.homeBlocks) };
+}
+
+function buildDownBlocks(items: DownFeedback[]): types.KnownBlock[] {
+  if (items.length === 0) return [section('_No 👎 lately._')];
+  return items.slice(0, 10).map((f) => {
+    const reason = f.reason
+      ? `\n> ${escapeMrkdwn(truncate(oneLine(f.reason), 400))}`
+      : '\n> _no reason given_';
+    const who = f.user ? ` · <@${f.user}>` : '';
+    return section(`*${escapeMrkdwn(truncate(oneLine(f.question), 200))}*${reason}\n${age(f.at)}${who}`);
+  });
+}

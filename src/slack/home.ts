@@ -1,0 +1,45 @@
+import type { webApi } from '@slack/bolt';
+import type { CopilotStatus } from '../copilot/types.js';
+import type { HandoffTicket } from '../handoff/types.js';
+import { buildHomeView, type DownFeedback } from './blocks/home.js';
+import { errorSummary } from './slack-errors.js';
+import type { SlackContext } from './types.js';
+
+/**
+ * Publishes a user's App Home: index status, open handoffs, recent 👎 with reasons and, for admins,
+ * the reindex button. Each part degrades on its own (a failing store shows as empty, not an error
+ * page), and the publish itself never throws.
+ */
+export async function publishHome(
+  ctx: SlackContext,
+  client: webApi.WebClient,
+  userId: string,
+  notice?: string,
+): Promise<void> {
+  const [indexStatus, openHandoffs, recentDown] = await Promise.all([
+    settle<CopilotStatus | null>(ctx, 'status', () => ctx.copilot.status(), null),
+    settle<HandoffTicket[]>(ctx, 'handoffs', () => ctx.handoffs.list({ status: ['open', 'claimed'] }), []),
+    settle<DownFeedback[]>(ctx, 'feedback', () => ctx.answers.recentFeedback(10, 'down'), []),
+  ]);
+  const view = buildHomeView({
+    indexStatus,
+    openHandoffs,
+    recentDown,
+    isAdmin: ctx.isAdmin(userId),
+    ...(notice ? { notice } : {}),
+  });
+  try {
+    await client.views.publish({ user_id: userId, view });
+  } catch (err) {
+    ctx.logger.error({ err: errorSummary(err) }, 'App Home publish failed');
+  }
+}
+
+async function settle<T>(ctx: SlackContext, what: string, run: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    ctx.logger.warn({ err: errorSummary(err), part: what }, 'App Home part unavailable');
+    return fallback;
+  }
+}

@@ -1,0 +1,9 @@
+/** The Slack surface's public API, for the composition root. */
+export { createSlackApp } from './app.js';
+export { DEDUP_TTL_SECONDS, type DedupStore, InProcessDedupStore } from './dedup.js';
+export { RedisDedupStore } from './dedup-redis.js';
+export { formatIndexSummary, reindexHook } from './reindex-hook.js';
+export type { StreamOptions } from './stream/options.js';
+export { InProcessThreadStore, type ThreadStore } from './thread-store.js';
+export { RedisThreadStore } from './thread-store-redis.js';
+export type { ReindexResult, ReindexVia, SlackAppDeps, SlackAppHandle, ThreadMessage } from './types.js';

@@ -1,0 +1,16 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { ACTION } from '../../blocks/ids.js';
+import type { SlackContext } from '../../types.js';
+import { askHuman } from './ask-human.js';
+import { clarify } from './clarify.js';
+import { feedbackDown } from './feedback-down.js';
+import { feedbackUp } from './feedback-up.js';
+import { kbReindex } from './kb-reindex.js';
+
+export function registerActionListeners(app: App, ctx: SlackContext): void {
+  app.action<BlockAction<ButtonAction>>(ACTION.feedbackUp, feedbackUp(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.feedbackDown, feedbackDown(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.askHuman, askHuman(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.clarify, clarify(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.kbReindex, kbReindex(ctx));
+}

@@ -1,0 +1,79 @@
+import type { App } from '@slack/bolt';
+import type { Router } from 'express';
+import type { Config } from '../config.js';
+import type { Copilot } from '../copilot/types.js';
+import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
+import type { Logger } from '../logger.js';
+import type { AnswerStore } from '../memory/types.js';
+import type { DedupStore } from './dedup.js';
+import type { StreamOptions } from './stream/options.js';
+import type { ThreadStore } from './thread-store.js';
+
+/** Where in Slack a reindex was asked for (the reindexer's trigger names). */
+export type ReindexVia = 'slack_command' | 'app_home';
+
+export interface ReindexResult {
+  /** One or two lines for Slack, e.g. "12 documents, 340 chunks (3 added, 1 removed) in 2.1 s". */
+  summary: string;
+}
+
+/** A user's message in a thread that has an open handoff ticket (the bot stays silent there). */
+export interface ThreadMessage {
+  team: string;
+  channel: string;
+  threadTs: string;
+  ts: string;
+  user: string;
+  text: string;
+}
+
+export interface SlackAppDeps {
+  config: Config;
+  copilot: Copilot;
+  handoffs: HandoffPort;
+  answers: AnswerStore;
+  logger: Logger;
+  /** Default: in-process. Use RedisDedupStore with several replicas. */
+  dedup?: DedupStore;
+  /** Threads the bot answered (follow-ups without a mention). Default: in-process. */
+  threads?: ThreadStore;
+  /**
+   * `/copilot reindex` and the App Home button (admins only); resolves when the run is over, throws
+   * a CopilotError when it failed. Absent → reindex from Slack is unavailable. See reindex-hook.ts.
+   */
+  reindex?: (requestedBy: string, via: ReindexVia) => Promise<ReindexResult>;
+  /**
+   * Knowledge space of a conversation (DESIGN §3), e.g. `spaces.forSlack`. null: no space may be
+   * used here (a private default), so the bot declines politely. Default: 'default'.
+   */
+  spaceFor?: (team: string, channel: string) => string | null;
+  /** The handoff module relays the asker's messages to the support card (DESIGN §8). */
+  onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
+  stream?: Partial<StreamOptions>;
+}
+
+export interface SlackAppHandle {
+  app: App;
+  mode: 'http' | 'socket';
+  /** HTTP mode: mount with `server.use('/slack/events', router)` before any body parser. */
+  router?: Router;
+  /** Verifies the token (auth.test) and, in Socket Mode, connects. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What every listener receives: the deps with their defaults filled in. */
+export interface SlackContext {
+  config: Config;
+  copilot: Copilot;
+  handoffs: HandoffPort;
+  answers: AnswerStore;
+  logger: Logger;
+  dedup: DedupStore;
+  threads: ThreadStore;
+  reindex: SlackAppDeps['reindex'];
+  spaceFor: (team: string, channel: string) => string | null;
+  onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
+  stream: Partial<StreamOptions>;
+  isAdmin(userId: string): boolean;
+}
