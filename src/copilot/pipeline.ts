@@ -163,18 +163,22 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       emit({ type: 'status', stage: 'retrieving' });
       const t0 = Date.now();
       const history = await deps.memory.recent(input.conversationKey, settings.memoryTurns);
-      const standalone = history.length
-        ? await deps.generator.condense(question, history, language, input.signal).catch((err: unknown) => {
-            logger.warn({ err, answerId }, 'condense failed; using the question as asked');
-            return question;
-          })
-        : question;
-      record.standaloneQuestion = standalone;
       if (!index.spaces().includes(input.space)) {
         throw new CopilotError('space:unknown', `Unknown space "${input.space}".`, { status: 400 });
       }
-
-      const note = await annotations.match(index, input.space, standalone, settings.annotationMinScore);
+      // A saved human answer matching the question as typed needs no condensing (no model call).
+      let note = await annotations.match(index, input.space, question, settings.annotationMinScore);
+      const standalone =
+        note || !history.length
+          ? question
+          : await deps.generator.condense(question, history, language, input.signal).catch((err: unknown) => {
+              logger.warn({ err, answerId }, 'condense failed; using the question as asked');
+              return question;
+            });
+      record.standaloneQuestion = standalone;
+      if (!note && standalone !== question) {
+        note = await annotations.match(index, input.space, standalone, settings.annotationMinScore);
+      }
       if (note) {
         const text = `${annotationText(index, note.chunk)}\n\n${attribution(language, note.answeredBy, note.answeredAt)}`;
         record.via = 'annotation';
