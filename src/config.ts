@@ -70,6 +70,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: csv,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  // Off by default: X-Forwarded-For is client-controlled unless a proxy we trust overwrites it.
+  TRUST_PROXY: optionalString.refine((v) => v === undefined || !/^(true|yes|\*)$/i.test(v), {
+    message:
+      'trusting every proxy lets any client pick its own address; give a hop count (e.g. 1) or the proxy addresses/subnets',
+  }),
   CI: bool.optional(),
 });
 
@@ -109,6 +114,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[];
   rateLimitPerMinute: number;
+  /** Express `trust proxy`: false (use the socket address), a hop count, or proxy addresses/subnets. */
+  trustProxy: false | number | string[];
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -177,5 +184,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   };
+}
+
+/** "1" → 1 hop; "loopback, 10.0.0.0/8" → those; unset or "false"/"0" → false. */
+function parseTrustProxy(v: string | undefined): false | number | string[] {
+  if (v === undefined || /^(false|no|0)$/i.test(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
+import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
 import { withHandoffGate } from '../handoff/gate.js';
 import type { HandoffService } from '../handoff/service.js';
@@ -7,12 +8,14 @@ import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
+import { sourcesRouter } from '../http/routes/sources.js';
 import { runIndex } from '../ingest/indexer.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
 import { createAnswerGenerator } from '../llm/index.js';
 import type { Logger } from '../logger.js';
+import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
@@ -32,6 +35,8 @@ export interface BuiltApp {
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
   spaces: SpacePolicy;
+  /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
+  rateLimiter: RateLimiter;
   modes: Record<string, string>;
   close(): Promise<void>;
 }
@@ -113,6 +118,9 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     }
     return { ready, checks };
   };
+  const rateLimiter = stores.redis
+    ? redisRateLimiter({ redis: stores.redis, perMinute: config.rateLimitPerMinute, logger })
+    : inProcessRateLimiter({ perMinute: config.rateLimitPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
   const http = createHttpApp({
     config,
@@ -120,7 +128,18 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     readiness,
     conversationEvents: desk.conversationEvents,
+    rateLimit: { limiter: rateLimiter },
   });
+  // Source links of web answers: public spaces only, files of the served index only.
+  http.mount(
+    '/api/sources',
+    sourcesRouter({
+      index,
+      knowledgeDir: config.knowledgeDir,
+      isPublic: spaces.isPublic,
+      maxFileBytes: config.ingest.maxFileBytes,
+    }),
+  );
   http.mount(
     '/',
     createHandoffRoutes({
@@ -144,6 +163,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     reindexer,
     handoffs: desk.service,
     spaces,
+    rateLimiter,
     modes,
     close: async () => {
       await sync.stop();

@@ -1,6 +1,9 @@
+import { perUserKey, withRateLimit } from '../copilot/rate-limit.js';
 import type { Logger } from '../logger.js';
 import { createSlackApp } from '../slack/app.js';
 import { RedisDedupStore } from '../slack/dedup-redis.js';
+import { forwardDuringHandoff } from '../slack/handoff/forward.js';
+import { createSlackHandoffNotifier } from '../slack/handoff/notifier.js';
 import { reindexHook } from '../slack/reindex-hook.js';
 import { RedisThreadStore } from '../slack/thread-store-redis.js';
 import type { SlackAppHandle } from '../slack/types.js';
@@ -9,24 +12,49 @@ import type { BuiltApp } from './build.js';
 /**
  * Slack on top of the built app when SLACK_BOT_TOKEN is set: HTTP mode on the same server at
  * /slack/events, or Socket Mode with SLACK_APP_TOKEN. With Redis, dedup and "threads the bot
- * answered" are shared by all replicas.
+ * answered" are shared by all replicas. The handoff desk is the app's HandoffService: Slack
+ * opens tickets through it (so cards are announced), card buttons act on it, the asker's
+ * messages during a ticket are forwarded to it, and with SLACK_HANDOFF_CHANNEL its Slack
+ * notifier posts the cards.
  */
 export async function attachSlack(built: BuiltApp, logger: Logger): Promise<SlackAppHandle | null> {
   const { config, stores } = built;
   if (!config.slack.enabled) return null;
+  const slackLogger = logger.child({ surface: 'slack' });
   const slack = createSlackApp({
     config,
-    copilot: built.copilot,
-    handoffs: built.stores.handoffs,
+    // Per-user limit: over it, the asker gets a polite note in the thread, others are unaffected.
+    copilot: withRateLimit(built.copilot, built.rateLimiter, perUserKey),
+    handoffs: built.handoffs,
+    desk: built.handoffs,
     answers: stores.answers,
-    logger: logger.child({ surface: 'slack' }),
+    logger: slackLogger,
     reindex: reindexHook(built.reindexer),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
+    onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
     ...(stores.redis
       ? { dedup: new RedisDedupStore(stores.redis), threads: new RedisThreadStore(stores.redis) }
       : {}),
   });
   if (slack.router) built.http.mount('/slack/events', slack.router);
   await slack.start();
-  return slack;
+  const channel = config.slack.handoffChannel;
+  let detach: (() => void) | undefined;
+  if (channel) {
+    detach = built.handoffs.addNotifier(
+      createSlackHandoffNotifier({ client: slack.app.client, channel, logger: slackLogger }),
+    );
+  } else {
+    slackLogger.warn(
+      'SLACK_HANDOFF_CHANNEL is not set: questions handed to a human get no Slack card and only show in /console (and /copilot handoffs). Set it to a channel id and invite the bot there.',
+    );
+  }
+  return {
+    ...slack,
+    async stop() {
+      // Cards and relays stop with Slack; tickets keep going to the console.
+      detach?.();
+      await slack.stop();
+    },
+  };
 }

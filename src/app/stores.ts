@@ -34,7 +34,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
   const onDegraded = new Set<(op: string) => void>();
   const degraded = (err: unknown, op: string) => {
     logger.warn(
-      { op, err: (err as Error)?.message },
+      { op, err: (err as Error)?.message, cause: ((err as Error)?.cause as Error | undefined)?.message },
       'Redis unavailable: continuing without it for this operation',
     );
     for (const fn of onDegraded) fn(op);

@@ -51,7 +51,10 @@ async function start(opts: ServingOptions) {
   };
 }
 
-async function overheads(outcomes: ChatOutcome[], of: (o: ChatOutcome) => Promise<number | null>): Promise<number[]> {
+async function overheads(
+  outcomes: ChatOutcome[],
+  of: (o: ChatOutcome) => Promise<number | null>,
+): Promise<number[]> {
   const values = await Promise.all(outcomes.filter((o) => o.ok).map(of));
   return values.filter((v): v is number => v !== null);
 }
@@ -60,9 +63,13 @@ export async function benchLoad(opts: ServingOptions & { chats: number }) {
   const s = await start(opts);
   try {
     // Warm up (JIT, connections, first index touches) before measuring.
-    await Promise.all(Array.from({ length: 10 }, (_, i) => sseChat(s.url, { message: opts.question(1_000_000 + i) })));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) => sseChat(s.url, { message: opts.question(1_000_000 + i) })),
+    );
     const outcomes = await Promise.all(
-      Array.from({ length: opts.chats }, (_, i) => sseChat(s.url, { message: opts.question(i), conversationId: `load-${i}` })),
+      Array.from({ length: opts.chats }, (_, i) =>
+        sseChat(s.url, { message: opts.question(i), conversationId: `load-${i}` }),
+      ),
     );
     const ov = await overheads(outcomes, s.overheadOf);
     return {
@@ -70,8 +77,17 @@ export async function benchLoad(opts: ServingOptions & { chats: number }) {
       load_errors: outcomes.filter((o) => !o.ok).length,
       load_overhead_p50_ms: round(percentile(ov, 50), 2),
       load_overhead_p99_ms: round(percentile(ov, 99), 2),
-      load_chat_p99_ms: round(percentile(outcomes.map((o) => o.ms), 99), 1),
-      load_error_samples: outcomes.filter((o) => !o.ok).slice(0, 3).map((o) => o.error),
+      load_chat_p99_ms: round(
+        percentile(
+          outcomes.map((o) => o.ms),
+          99,
+        ),
+        1,
+      ),
+      load_error_samples: outcomes
+        .filter((o) => !o.ok)
+        .slice(0, 3)
+        .map((o) => o.error),
     };
   } finally {
     await s.close();
@@ -84,7 +100,9 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
     let n = 0;
     const warm = Date.now() + 5000;
     while (Date.now() < warm) {
-      await Promise.all(Array.from({ length: 20 }, () => sseChat(s.url, { message: opts.question(2_000_000 + n++) })));
+      await Promise.all(
+        Array.from({ length: 20 }, () => sseChat(s.url, { message: opts.question(2_000_000 + n++) })),
+      );
     }
     global.gc?.();
     const rssStart = process.memoryUsage().rss;
@@ -94,7 +112,9 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
     const worker = async (w: number) => {
       while (Date.now() < deadline) {
         const i = next++;
-        outcomes.push(await sseChat(s.url, { message: opts.question(i), conversationId: `soak-${w}-${i % 5}` }));
+        outcomes.push(
+          await sseChat(s.url, { message: opts.question(i), conversationId: `soak-${w}-${i % 5}` }),
+        );
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)));
@@ -112,7 +132,10 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
       soak_rss_end_mb: Math.round(rssEnd / 1e6),
       soak_rss_growth_pct: round(((rssEnd - rssStart) / rssStart) * 100, 1),
       soak_overhead_p99_ms: round(percentile(ov, 99), 2),
-      soak_error_samples: outcomes.filter((o) => !o.ok).slice(0, 3).map((o) => o.error),
+      soak_error_samples: outcomes
+        .filter((o) => !o.ok)
+        .slice(0, 3)
+        .map((o) => o.error),
     };
   } finally {
     await s.close();

@@ -26,6 +26,10 @@ const TEXT = {
     en: 'Which of these do you mean?',
     zh: '你指的是哪一个？',
   },
+  withheld: {
+    en: "I can't share my instructions or how I'm set up. I'm happy to help with questions about our policies, products and procedures.",
+    zh: '我不能透露我的指令或设置。关于商家的政策、产品和流程，我很乐意帮忙。',
+  },
   too_long: {
     en: 'That message is too long for me. Please shorten it to the question itself.',
     zh: '消息太长了，请只保留问题本身。',

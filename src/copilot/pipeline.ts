@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CopilotError, isCopilotError } from '../errors.js';
 import type { HandoffPort, HandoffReason } from '../handoff/types.js';
 import { detectLanguage } from '../llm/language.js';
+import { createLeakGuard, leaksProtectedText, templateFragments } from '../llm/leak-guard.js';
 import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../llm/postprocess.js';
 import { estimateCost } from '../llm/pricing.js';
 import type { AnswerGenerator, Language } from '../llm/types.js';
@@ -76,6 +77,12 @@ export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotat
 export function createCopilot(deps: CopilotDeps): Copilot {
   const annotations = new AnnotationMatcher(deps.embedder);
   const { settings, logger } = deps;
+  // What an answer must never repeat (see leak-guard.ts): the rules and the fixed prompt text.
+  const secrets = [
+    ...Object.values(deps.templates.system),
+    ...templateFragments(deps.templates.user),
+    ...templateFragments(deps.templates.condense),
+  ];
 
   async function ask(input: AskInput, emit: (e: CopilotEvent) => void): Promise<AnswerRecord> {
     const started = Date.now();
@@ -249,6 +256,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       record.timings.overheadMs = Date.now() - started;
       emit({ type: 'status', stage: 'generating' });
       const filter = createAnswerStreamFilter();
+      const guard = createLeakGuard(secrets);
       const stream = (text: string) => {
         if (!text) return;
         record.timings.firstTokenMs ??= Date.now() - started;
@@ -265,13 +273,22 @@ export function createCopilot(deps: CopilotDeps): Copilot {
             messages: prompt.messages,
             ...(input.signal ? { signal: input.signal } : {}),
           },
-          (piece) => stream(filter.push(piece)),
+          (piece) => stream(guard.push(filter.push(piece))),
         );
-        stream(filter.end());
+        stream(guard.push(filter.end()));
+        stream(guard.end());
       } catch (err) {
+        if (input.signal?.aborted) {
+          // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
+          logger.info({ answerId }, 'answer cancelled by the asker');
+          finish('answer', false, null);
+          await remember(record, input, false);
+          return record;
+        }
         logger.error({ err: summarize(err), answerId }, 'answer generation failed');
+        const draft = record.answer.trim();
         if (record.answer) say_('\n\n');
-        await handoff('failure', 'failure', record.answer || undefined);
+        await handoff('failure', 'failure', draft || undefined);
         finish('escalate', false, null);
         await remember(record, input, false);
         return record;
@@ -285,6 +302,20 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         record.answer = '';
         await handoff('no_answer', 'no_answer');
         finish('escalate', false, usage);
+        await remember(record, input, true);
+        return record;
+      }
+      if (guard.tripped || leaksProtectedText(result.text, secrets)) {
+        // The model was talked into reciting its instructions. Nothing of the leak was shown
+        // (the guard held it back); replace the answer, cite nothing, and do not cache it.
+        logger.warn({ answerId }, 'answer withheld: the model repeated its system prompt');
+        const refusal = say('withheld', language);
+        say_(record.answer ? `\n\n${refusal}` : refusal);
+        record.answer = refusal;
+        record.sources = [];
+        emit({ type: 'sources', sources: [] });
+        record.complete = true;
+        finish('answer', false, usage);
         await remember(record, input, true);
         return record;
       }

@@ -166,8 +166,8 @@ async function guarded<T>(op: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CopilotError('handoff:unavailable', `Handoff store ${op} failed: ${reason}`, {
+    // The client's own text stays in `cause` for the logs: this message reaches the asker (a 503).
+    throw new CopilotError('handoff:unavailable', `Could not reach the handoff desk (${op} failed).`, {
       cause: err,
       status: 503,
       hint: 'The handoff desk is unavailable right now; please try again in a moment.',

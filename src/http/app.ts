@@ -5,6 +5,7 @@ import type { Copilot } from '../copilot/types.js';
 import { createInProcessEventBus } from '../handoff/events.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, JSON_BODY_LIMIT, notFound } from './error-handler.js';
+import { type HttpRateLimit, rateLimit } from './rate-limit.js';
 import { requestContext } from './request-context.js';
 import { chatRoute } from './routes/chat.js';
 import { type ConversationEventsDeps, conversationEventsRoute } from './routes/conversation-events.js';
@@ -30,6 +31,8 @@ export interface HttpDeps {
    * can listen from its first answer; without a handoff desk nothing is ever published on it.
    */
   conversationEvents?: Omit<ConversationEventsDeps, 'heartbeatMs'>;
+  /** Per-client limit on POST /api/chat (429 when over); none when absent. */
+  rateLimit?: HttpRateLimit;
 }
 
 export interface HttpApp {
@@ -54,6 +57,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   const { config, copilot, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Decides what req.ip is (the rate-limit key): the socket address unless TRUST_PROXY says otherwise.
+  app.set('trust proxy', config.trustProxy);
 
   app.use(requestContext(logger));
   app.use(securityHeaders());
@@ -68,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.get('/readyz', readyzRoute({ copilot, ...(deps.readiness ? { readiness: deps.readiness } : {}) }));
   app.post(
     '/api/chat',
+    ...(deps.rateLimit ? [rateLimit(deps.rateLimit)] : []),
     chatRoute({
       copilot,
       logger,

@@ -56,7 +56,18 @@ export function describeError(err: unknown): Described {
     default:
       return { status: 400, code: 'http:bad_request', message: 'The request body could not be read.' };
   }
+  // Other client errors raised by express itself, e.g. a URL whose %-escapes do not decode
+  // (router sets status 400). Their messages may quote the request, so only the status is kept.
+  const status = clientErrorStatus(err);
+  if (status) return { status, code: 'http:bad_request', message: 'The request could not be read.' };
   return { status: 500, code: 'http:internal', message: 'Something went wrong on our side.' };
+}
+
+function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const s = typeof status === 'number' ? status : typeof statusCode === 'number' ? statusCode : undefined;
+  return s !== undefined && s >= 400 && s < 500 ? s : undefined;
 }
 
 export function notFound(): RequestHandler {

@@ -38,8 +38,9 @@ async function guarded<T>(op: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof CopilotError) throw err;
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CopilotError('memory:unavailable', `Redis ${op} failed: ${reason}`, {
+    // The client's own text ("Stream isn't writeable…") stays in `cause` for the logs: this
+    // message can reach a user (a 503 body), so it says what failed and nothing internal.
+    throw new CopilotError('memory:unavailable', `Could not reach the conversation store (${op} failed).`, {
       cause: err,
       status: 503,
       hint: 'Memory is unavailable right now; please try again in a moment.',

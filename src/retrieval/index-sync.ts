@@ -31,13 +31,16 @@ export function startIndexSync(deps: {
   if (sub) {
     sub.on('error', () => {}); // reconnects by itself; the main client already logs outages
     sub.on('message', (_channel: string, version: string) => swap(version));
-    sub
-      .subscribe(INDEX_CHANNEL)
-      .catch((err: unknown) =>
-        logger.warn({ err: (err as Error).message }, 'index pub/sub unavailable; polling only'),
-      );
+    // With the offline queue off, SUBSCRIBE before the connection is ready would just fail; ioredis
+    // re-subscribes by itself after a reconnect once the first subscription is in place.
+    const subscribe = () =>
+      sub.subscribe(INDEX_CHANNEL).catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message }, 'index pub/sub unavailable; polling only');
+      });
+    if (sub.status === 'ready') void subscribe();
+    else sub.once('ready', () => void subscribe());
   }
-  const timer = setInterval(() => swap(), deps.pollMs ?? 2000);
+  const timer = setInterval(() => swap(), deps.pollMs ?? 1000);
   timer.unref();
   return {
     async publish(version) {

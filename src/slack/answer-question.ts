@@ -2,7 +2,8 @@ import type { webApi } from '@slack/bolt';
 import type { HandoffTicket } from '../handoff/types.js';
 import { AnswerState } from './answer-state.js';
 import { conversationIdFor, conversationKeyFor } from './conversation.js';
-import { setWorking } from './reactions.js';
+import { tellUser } from './ephemeral.js';
+import { markForwarded, setWorking } from './reactions.js';
 import { errorSummary } from './slack-errors.js';
 import { SlackAnswerStream } from './stream/answer-stream.js';
 import type { SlackContext } from './types.js';
@@ -23,6 +24,9 @@ export interface Question {
 
 export type AnswerOutcome = 'answered' | 'handoff' | 'no_space';
 
+const LOST_NOTE =
+  "Sorry, I couldn't post my answer in this thread. Please ask again in a moment; if it keeps happening, an admin should check that I'm still in this channel.";
+
 const NO_SPACE_NOTE =
   "I'm not set up to answer in this conversation yet. An admin can map it to a knowledge space in knowledge/spaces.json.";
 
@@ -39,7 +43,7 @@ export async function answerQuestion(
   const key = conversationKeyFor(q.team, q.channel, q.threadTs);
   const ticket = await activeTicket(ctx, key);
   if (ticket) {
-    await forwardToHandoff(ctx, ticket, q);
+    await forwardToHandoff(ctx, client, ticket, q);
     return 'handoff';
   }
   const space = ctx.spaceFor(q.team, q.channel);
@@ -90,6 +94,15 @@ export async function answerQuestion(
   } finally {
     stream.push(state.closingText());
     await stream.finish({ blocks: state.finalBlocks(q.text), notificationText: state.notificationText() });
+    // Slack refused the answer itself (the stream logged why): never leave the asker in silence.
+    if (stream.lost) {
+      await tellUser(
+        client,
+        ctx.logger,
+        { channel: q.channel, user: q.user, threadTs: q.threadTs },
+        LOST_NOTE,
+      );
+    }
     if (working && reactTo) await setWorking(client, ctx.logger, reactTo, false);
   }
   ctx.logger.info(
@@ -117,7 +130,12 @@ async function activeTicket(ctx: SlackContext, key: string): Promise<HandoffTick
   }
 }
 
-async function forwardToHandoff(ctx: SlackContext, ticket: HandoffTicket, q: Question): Promise<void> {
+async function forwardToHandoff(
+  ctx: SlackContext,
+  client: webApi.WebClient,
+  ticket: HandoffTicket,
+  q: Question,
+): Promise<void> {
   ctx.logger.info(
     { handoffId: ticket.id, channel: q.channel },
     'thread has an open handoff: bot stays silent',
@@ -132,6 +150,7 @@ async function forwardToHandoff(ctx: SlackContext, ticket: HandoffTicket, q: Que
       user: q.user,
       text: q.text,
     });
+    if (q.messageTs) await markForwarded(client, ctx.logger, { channel: q.channel, ts: q.messageTs });
   } catch (err) {
     ctx.logger.error(
       { err: errorSummary(err), handoffId: ticket.id },

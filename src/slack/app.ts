@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, type webApi } from '@slack/bolt';
+import { App, AuthorizationError, ExpressReceiver, type webApi } from '@slack/bolt';
 import express from 'express';
 import { CopilotError } from '../errors.js';
 import { createBoltLogger } from './bolt-logger.js';
@@ -51,6 +51,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackAppHandle {
       endpoints: '/',
       router,
       logger: boltLogger,
+      // A signed but malformed envelope (possible only with the signing secret) is the sender's
+      // error: answer 400 rather than Bolt's default 500.
+      processEventErrorHandler: async ({ error, response }) => {
+        if (response.headersSent) return false;
+        const status = error instanceof AuthorizationError ? 401 : error instanceof TypeError ? 400 : 500;
+        logger.warn({ status, err: errorSummary(error) }, 'Slack event could not be processed');
+        response.writeHead(status);
+        response.end();
+        return true;
+      },
     });
   }
   const app = new App({
@@ -110,6 +120,7 @@ function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): Slack
     logger,
     dedup: deps.dedup ?? new InProcessDedupStore(),
     threads: deps.threads ?? new InProcessThreadStore(),
+    desk: deps.desk,
     reindex: deps.reindex,
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,

@@ -1,6 +1,7 @@
 import type { types, webApi } from '@slack/bolt';
 import { answerQuestion } from './answer-question.js';
 import { DEDUP_TTL_SECONDS } from './dedup.js';
+import { cardTicketOf } from './handoff/card-thread.js';
 import { stripBotMention } from './text.js';
 import type { SlackContext } from './types.js';
 
@@ -48,6 +49,9 @@ export async function handleIncoming(
   botUserId: string | undefined,
   msg: IncomingMessage,
 ): Promise<void> {
+  // Teammates in a support card's thread are talking to the asker (relayed by card-thread-reply),
+  // not asking the bot, even when they mention it.
+  if (await cardTicketOf(ctx, msg.channel, msg.ts, msg.threadTs)) return;
   if (!(await ctx.dedup.firstTime(`msg:${msg.channel}:${msg.ts}`, DEDUP_TTL_SECONDS))) {
     ctx.logger.debug({ channel: msg.channel, ts: msg.ts }, 'message already answered');
     return;

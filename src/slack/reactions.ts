@@ -24,3 +24,19 @@ export async function setWorking(
     return false;
   }
 }
+
+/** 📤 on an asker's message that went to the teammates instead of being answered. */
+export const FORWARDED_REACTION = 'outbox_tray';
+
+/** Marks a message passed on to a handoff: the asker sees it was not ignored, without a reply. */
+export async function markForwarded(
+  client: webApi.WebClient,
+  logger: Logger,
+  where: { channel: string; ts: string },
+): Promise<void> {
+  try {
+    await client.reactions.add({ channel: where.channel, timestamp: where.ts, name: FORWARDED_REACTION });
+  } catch (err) {
+    logger.debug({ err: errorSummary(err) }, 'forwarded reaction failed');
+  }
+}

@@ -2,7 +2,9 @@ import type { App } from '@slack/bolt';
 import type { Router } from 'express';
 import type { Config } from '../config.js';
 import type { Copilot } from '../copilot/types.js';
+import type { HandoffService } from '../handoff/service.js';
 import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
+import type { IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { AnswerStore } from '../memory/types.js';
 import type { DedupStore } from './dedup.js';
@@ -12,10 +14,27 @@ import type { ThreadStore } from './thread-store.js';
 /** Where in Slack a reindex was asked for (the reindexer's trigger names). */
 export type ReindexVia = 'slack_command' | 'app_home';
 
+/** How a reindex asked for from Slack is getting on (fed to the message that shows it). */
+export type ReindexProgress =
+  | { state: 'running'; percent: number; phase: IngestPhase }
+  /**
+   * Another run was going, so this request joined the follow-up run (requests coalesce, DESIGN
+   * §10). `current` is the progress of the run it waits for, once that run reports.
+   */
+  | { state: 'queued'; current?: { percent: number; phase: IngestPhase } };
+
+export type IngestPhase = IngestProgress['phase'];
+
 export interface ReindexResult {
   /** One or two lines for Slack, e.g. "12 documents, 340 chunks (3 added, 1 removed) in 2.1 s". */
   summary: string;
 }
+
+/**
+ * What the support card's buttons, its reply modal and replies typed in its thread need from the
+ * handoff module (the HandoffService): look tickets up, claim, reply (relay, save), resolve.
+ */
+export type HandoffDesk = Pick<HandoffService, 'get' | 'byCard' | 'claim' | 'reply' | 'resolve' | 'canSave'>;
 
 /** A user's message in a thread that has an open handoff ticket (the bot stays silent there). */
 export interface ThreadMessage {
@@ -38,10 +57,20 @@ export interface SlackAppDeps {
   /** Threads the bot answered (follow-ups without a mention). Default: in-process. */
   threads?: ThreadStore;
   /**
-   * `/copilot reindex` and the App Home button (admins only); resolves when the run is over, throws
-   * a CopilotError when it failed. Absent → reindex from Slack is unavailable. See reindex-hook.ts.
+   * The support card's actions (claim, reply modal, resolve, replies in its thread). Absent → the
+   * card buttons only say the handoff desk is not available here.
    */
-  reindex?: (requestedBy: string, via: ReindexVia) => Promise<ReindexResult>;
+  desk?: HandoffDesk;
+  /**
+   * `/copilot reindex` and the App Home button (admins only); resolves when the run is over, throws
+   * a CopilotError when it failed, and reports progress (if it can) through `onProgress` while it
+   * runs. Absent → reindex from Slack is unavailable. See reindex-hook.ts.
+   */
+  reindex?: (
+    requestedBy: string,
+    via: ReindexVia,
+    onProgress?: (progress: ReindexProgress) => void,
+  ) => Promise<ReindexResult>;
   /**
    * Knowledge space of a conversation (DESIGN §3), e.g. `spaces.forSlack`. null: no space may be
    * used here (a private default), so the bot declines politely. Default: 'default'.
@@ -71,6 +100,7 @@ export interface SlackContext {
   logger: Logger;
   dedup: DedupStore;
   threads: ThreadStore;
+  desk: HandoffDesk | undefined;
   reindex: SlackAppDeps['reindex'];
   spaceFor: (team: string, channel: string) => string | null;
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];

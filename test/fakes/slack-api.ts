@@ -4,6 +4,7 @@
  *
  *   const fake = await startFakeSlackApi();
  *   fake.refuse('chat.startStream', 'not_allowed');            // every call fails until cleared
+ *   fake.refuse('chat.postMessage', 'channel_not_found', (a) => a.channel === 'CSUP'); // only some calls
  *   fake.fail('chat.appendStream', 'message_not_in_streaming_state', 1);
  *   fake.rateLimitOnce('chat.appendStream', 1);                 // HTTP 429 + Retry-After: 1
  *   await fake.waitFor((calls) => calls.some((c) => c.method === 'chat.stopStream'));
@@ -39,8 +40,11 @@ export interface FakeSlackApi {
   calls: SlackCall[];
   /** Successful calls of one method (rate-limited and refused attempts excluded). */
   ok(method: string): SlackCall[];
-  refuse(method: string, error: string): void;
-  fail(method: string, error: string, times?: number): void;
+  /** Every call (or every call whose args `match`) fails with `error` until cleared. */
+  refuse(method: string, error: string, match?: Match): void;
+  fail(method: string, error: string, times?: number, match?: Match): void;
+  /** Drops the scripts of one method (others keep theirs). */
+  clear(method: string): void;
   rateLimitOnce(method: string, retryAfterSeconds: number): void;
   clearScripts(): void;
   /** A response_url for slash commands and interactive payloads. */
@@ -60,10 +64,13 @@ export const FAKE_AUTH = {
 
 const JSON_FIELDS = ['blocks', 'chunks', 'view', 'attachments', 'metadata'];
 
+/** Which calls a script applies to (default: all calls of its method). */
+export type Match = (args: Args) => boolean;
+
 type Script =
-  | { kind: 'refuse'; error: string }
-  | { kind: 'fail'; error: string; left: number }
-  | { kind: 'rate'; retryAfter: number };
+  | { kind: 'refuse'; error: string; match?: Match }
+  | { kind: 'fail'; error: string; left: number; match?: Match }
+  | { kind: 'rate'; retryAfter: number; match?: Match };
 
 export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackCall[] = [];
@@ -81,12 +88,13 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     for (const wake of [...waiters]) wake();
   };
 
-  const script = (method: string): Script | undefined => {
+  const script = (method: string, args: Args): Script | undefined => {
     const list = scripts.get(method);
-    const s = list?.[0];
-    if (!s) return undefined;
-    if (s.kind === 'rate') list.shift();
-    if (s.kind === 'fail' && --s.left <= 0) list.shift();
+    const s = list?.find((x) => !x.match || x.match(args));
+    if (!list || !s) return undefined;
+    const drop = () => list.splice(list.indexOf(s), 1);
+    if (s.kind === 'rate') drop();
+    if (s.kind === 'fail' && --s.left <= 0) drop();
     return s;
   };
 
@@ -154,7 +162,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     const method = path.replace(/^\/api\//, '');
     const args = parseArgs(raw, req.headers['content-type']);
     const at = performance.now();
-    const s = script(method);
+    const s = script(method, args);
     if (s?.kind === 'rate') {
       record({ method, args, at, status: 429 });
       res.setHeader('Retry-After', String(s.retryAfter));
@@ -174,8 +182,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     origin,
     calls,
     ok: (method) => calls.filter((c) => c.method === method && c.status === 200 && !c.error),
-    refuse: (method, error) => push(method, { kind: 'refuse', error }),
-    fail: (method, error, times = 1) => push(method, { kind: 'fail', error, left: times }),
+    refuse: (method, error, match) => push(method, { kind: 'refuse', error, ...(match ? { match } : {}) }),
+    fail: (method, error, times = 1, match) =>
+      push(method, { kind: 'fail', error, left: times, ...(match ? { match } : {}) }),
+    clear: (method) => {
+      scripts.delete(method);
+    },
     rateLimitOnce: (method, retryAfter) => push(method, { kind: 'rate', retryAfter }),
     clearScripts: () => scripts.clear(),
     responseUrl: (id) => `${origin}/respond/${id}`,

@@ -45,10 +45,12 @@ export interface PrivateRedis {
 export async function privateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
-  return {
+  const server: PrivateRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
+      // One server per port: a start after a failed test must not orphan the running one.
+      await server.kill();
       child = spawn(
         'redis-server',
         ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -67,4 +69,5 @@ export async function privateRedis(): Promise<PrivateRedis> {
       await exited;
     },
   };
+  return server;
 }

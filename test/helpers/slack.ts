@@ -2,6 +2,9 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import pino from 'pino';
+import { type BuiltApp, buildApp } from '../../src/app/build.js';
+import { attachSlack } from '../../src/app/slack.js';
 import { loadConfig } from '../../src/config.js';
 import type { Copilot } from '../../src/copilot/types.js';
 import { createLogger } from '../../src/logger.js';
@@ -206,11 +209,18 @@ export function blockAction(o: {
   });
 }
 
+/** One input's state in a view submission: a text value, or the ticked options of checkboxes. */
+export interface ViewValue {
+  type: string;
+  value?: string | null;
+  selected_options?: Array<{ value: string; text?: { type: 'plain_text'; text: string } }>;
+}
+
 export function viewPayload(o: {
   type?: 'view_submission' | 'view_closed';
   callbackId: string;
   privateMetadata: string;
-  values?: Record<string, Record<string, { type: string; value: string | null }>>;
+  values?: Record<string, Record<string, ViewValue>>;
   user?: string;
 }): string {
   return formPayload({
@@ -419,4 +429,101 @@ export async function startSlackHarness(
       await fake.close();
     },
   };
+}
+
+// ---------------------------------------------------------------- the real app with Slack
+
+export interface RealSlackApp {
+  fake: FakeSlackApi;
+  built: BuiltApp;
+  slack: SlackAppHandle;
+  /** The HTTP server (Slack at /slack/events, the console API, …). */
+  url: string;
+  /** Every log line (JSON) the app wrote at info level and above. */
+  logs: string[];
+  send(body: string | object, opts?: SignOptions): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app as main.ts builds it (buildApp + attachSlack) on 127.0.0.1:0, with Slack pointed
+ * at a fake Slack Web API: a new one, or `opts.fake` to let several instances share one (the
+ * caller then closes it). `env` adds to the Slack settings (KNOWLEDGE_DIR, REDIS_URL, …).
+ */
+export async function startRealSlackApp(
+  env: Record<string, string>,
+  opts: { fake?: FakeSlackApi } = {},
+): Promise<RealSlackApp> {
+  const fake = opts.fake ?? (await startFakeSlackApi());
+  const logs: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const config = loadConfig({
+    LOG_LEVEL: 'info',
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.url,
+    SLACK_ADMIN_USERS: 'UADMIN',
+    // All test traffic comes from one client and, with Redis, limits outlive a file: only the
+    // rate-limit tests may trip it.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    ...env,
+  });
+  const built = await buildApp(config, logger);
+  const slack = await attachSlack(built, logger);
+  if (!slack) throw new Error('Slack did not start: check the test config');
+  const server: Server = built.http.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    fake,
+    built,
+    slack,
+    url,
+    logs,
+    send: (body, sign) => signedRequest(url, SIGNING_SECRET, body, sign),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await slack.stop();
+      await built.close();
+      if (!opts.fake) await fake.close();
+    },
+  };
+}
+
+/** Messages posted (chat.postMessage, successfully) in a channel, optionally in one thread. */
+export function postsIn(calls: SlackCall[], channel: string, threadTs?: string): SlackCall[] {
+  return calls.filter(
+    (c) =>
+      c.method === 'chat.postMessage' &&
+      c.status === 200 &&
+      !c.error &&
+      c.args.channel === channel &&
+      (threadTs === undefined ? true : c.args.thread_ts === threadTs),
+  );
+}
+
+/** Streams the bot opened in a thread (chat.startStream), whether or not they finished. */
+export function streamsIn(calls: SlackCall[], channel: string, threadTs: string): SlackCall[] {
+  return calls.filter(
+    (c) => c.method === 'chat.startStream' && c.args.channel === channel && c.args.thread_ts === threadTs,
+  );
+}
+
+/** Waits for the bot's next finished streamed answer in a thread: its text and closing blocks. */
+export async function streamedAnswer(
+  fake: FakeSlackApi,
+  channel: string,
+  threadTs: string,
+  nth = 0,
+  timeoutMs = 20_000,
+): Promise<{ text: string; blocks: unknown; ts: string }> {
+  let ts = '';
+  await fake.waitFor((calls) => {
+    const start = streamsIn(calls, channel, threadTs)[nth];
+    ts = typeof start?.response?.ts === 'string' ? start.response.ts : '';
+    return Boolean(ts) && calls.some((c) => c.method === 'chat.stopStream' && c.args.ts === ts);
+  }, timeoutMs);
+  const stop = fake.calls.find((c) => c.method === 'chat.stopStream' && c.args.ts === ts);
+  return { text: nativeText(fake.calls, ts), blocks: stop?.args.blocks, ts };
 }

@@ -159,7 +159,12 @@ async function ask(question) {
         view.setClarify(Array.isArray(data.options) ? data.options : [], (q) => ask(q));
         break;
       case 'handoff':
-        view.showNotice('A teammate will answer here.');
+        // handoffId null: the ticket could not be stored (e.g. Redis down); never promise a reply then.
+        view.showNotice(
+          data.handoffId
+            ? 'A teammate will answer here.'
+            : 'Could not reach a teammate right now. Please try again in a moment.',
+        );
         break;
       case 'done':
         ctx.answerId = data.answerId ?? ctx.answerId;

@@ -76,9 +76,27 @@ export function systemNote(text) {
 }
 
 /**
- * @typedef {{ n: number, source: string, title: string, headingPath?: string[], page?: number }} Source
+ * @typedef {{ n: number, source: string, title: string, space?: string, headingPath?: string[], page?: number }} Source
  * @typedef {{ question: string, label: string, source: string }} ClarifyOption
  */
+
+/**
+ * The source's title, linked to the document (GET /api/sources/:space/<source>, which serves
+ * only files of public spaces in the current index). Each path segment is encoded on its own so
+ * the server sees the same segments; a source without a space stays plain text.
+ * @param {Source} s
+ */
+export function sourceTitle(s) {
+  const label = s.title || s.source;
+  if (!s.space || !s.source) return h('span', 'src-title', label);
+  const a = h('a', 'src-title', label);
+  const path = s.source.split('/').map(encodeURIComponent).join('/');
+  a.setAttribute('href', `/api/sources/${encodeURIComponent(s.space)}/${path}`);
+  a.setAttribute('target', '_blank');
+  a.setAttribute('rel', 'noopener noreferrer');
+  a.dataset.testid = 'source-link';
+  return a;
+}
 
 /** One assistant answer, updated in place as events stream in. */
 export function answerView() {
@@ -138,7 +156,7 @@ export function answerView() {
         // "p. 3" must not break across lines; paths may break anywhere (narrow phones).
         if (s.page) meta.append(' · ', h('span', 'src-page', `p. ${s.page}`));
         if (s.headingPath?.length) meta.append(' · ', h('span', '', s.headingPath.join(' › ')));
-        li.append(h('span', 'src-title', s.title || s.source), meta);
+        li.append(sourceTitle(s), meta);
         sources.append(li);
       }
       sourcesWrap.hidden = list.length === 0;

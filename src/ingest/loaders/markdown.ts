@@ -49,19 +49,51 @@ function readTags(v: unknown): string[] {
   return list.map((t) => t?.trim() ?? '').filter((t) => t !== '');
 }
 
+/** Longer heading text is cut: it is metadata, and the patterns below cost more on longer input. */
+const MAX_HEADING_CHARS = 300;
+
 /** Heading text without inline Markdown: links, images, code ticks, emphasis, `{#anchor}`. */
 export function plainInline(s: string): string {
+  // Link parts exclude their own delimiters so a run of "[a](" cannot make the engine rescan
+  // to the end of the line from every bracket (quadratic; 10 s on a 100 KB heading).
   return s
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .slice(0, MAX_HEADING_CHARS)
+    .replace(/!?\[([^[\]]*)\]\([^()]*\)/g, '$1')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/(\*\*|__|\*|_|~~)(\S(?:.*?\S)?)\1/g, '$2')
     .replace(/\s*\{#[^}]*\}\s*$/, '')
     .trim();
 }
 
-const ATX = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const ATX_OPEN = /^ {0,3}(#{1,6})(?=[ \t]|$)/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
+
+const isBlank = (c: number) => c === 32 || c === 9;
+
+function trimBlanks(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isBlank(s.charCodeAt(start))) start++;
+  while (end > start && isBlank(s.charCodeAt(end - 1))) end--;
+  return s.slice(start, end);
+}
+
+/**
+ * `## Title ##` → {level 2, text "Title"}; null when the line is no ATX heading. Written out by
+ * hand because the one-regex version backtracks quadratically on long runs of blanks (a 200 KB
+ * line took minutes). The closing #s count only after a blank, as in CommonMark.
+ */
+export function atxHeading(line: string): { level: number; text: string } | null {
+  const open = ATX_OPEN.exec(line);
+  if (!open) return null;
+  let text = trimBlanks(line.slice(open[0].length));
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 35) end--;
+  if (end < text.length && (end === 0 || isBlank(text.charCodeAt(end - 1))))
+    text = trimBlanks(text.slice(0, end));
+  return { level: open[1]!.length, text };
+}
 
 /** Split Markdown into heading sections; headings inside fenced code blocks are text. */
 export function markdownSections(body: string): { sections: DocSection[]; firstH1: string | undefined } {
@@ -96,9 +128,9 @@ export function markdownSections(body: string): { sections: DocSection[]; firstH
       lines.push(line);
       continue;
     }
-    const atx = ATX.exec(line);
+    const atx = atxHeading(line);
     if (atx) {
-      open(atx[1]?.length ?? 1, atx[2] ?? '');
+      open(atx.level, atx.text);
       continue;
     }
     // Setext heading: "Title\n=====" or "Title\n-----" right under a paragraph line.

@@ -68,7 +68,8 @@ export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | nu
 
 /**
  * The end of every answer: the sources, then the three fixed buttons
- * (`copilot_feedback_up`, `copilot_feedback_down`, `copilot_ask_human`).
+ * (`copilot_feedback_up`, `copilot_feedback_down`, `copilot_ask_human`); after a handoff, the
+ * note that a teammate will reply instead of the buttons.
  */
 export function buildAnswerBlocks(input: AnswerBlocksInput): types.KnownBlock[] {
   const blocks: types.KnownBlock[] = [];
@@ -80,7 +81,9 @@ export function buildAnswerBlocks(input: AnswerBlocksInput): types.KnownBlock[] 
     );
   }
   const elements: types.Button[] = [];
-  if (input.answerId) {
+  // Once handed to a teammate there is no answer to rate ("I've asked a teammate" is not one) and
+  // no human left to ask: the message ends with the note alone.
+  if (input.answerId && !input.handedOff) {
     elements.push(button(ACTION.feedbackUp, '👍 Helpful', input.answerId));
     elements.push(button(ACTION.feedbackDown, '👎 Not helpful', input.answerId));
   }

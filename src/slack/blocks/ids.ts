@@ -5,11 +5,23 @@ export const ACTION = {
   askHuman: 'copilot_ask_human',
   clarify: 'copilot_clarify',
   kbReindex: 'kb_reindex',
+  handoffClaim: 'handoff_claim',
+  handoffReply: 'handoff_reply',
+  handoffResolve: 'handoff_resolve',
 } as const;
 
 export const VIEW = {
   feedbackReason: 'copilot_feedback_reason',
+  handoffReply: 'handoff_reply_view',
 } as const;
 
 /** The reason input inside the feedback modal. */
 export const FEEDBACK_REASON = { blockId: 'reason', actionId: 'reason_input' } as const;
+
+/** The inputs of the handoff reply modal: the answer text and the options checkboxes. */
+export const HANDOFF_REPLY = {
+  answer: { blockId: 'answer', actionId: 'answer_input' },
+  options: { blockId: 'options', actionId: 'options_input' },
+  save: 'save',
+  resolve: 'resolve',
+} as const;

@@ -3,6 +3,7 @@ import type { CopilotStatus } from '../../copilot/types.js';
 import type { HandoffTicket } from '../../handoff/types.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { context, section } from './limits.js';
+import { person } from './person.js';
 
 /** Index version, spaces and modes, for `/copilot status` and the Home tab. */
 export function buildStatusBlocks(status: CopilotStatus | null): types.KnownBlock[] {
@@ -36,8 +37,9 @@ const MAX_LISTED = 15;
 export function buildHandoffListBlocks(tickets: HandoffTicket[]): types.KnownBlock[] {
   if (tickets.length === 0) return [section('_No open handoffs._ :tada:')];
   const lines = tickets.slice(0, MAX_LISTED).map((t) => {
-    const who = t.asker ? ` from <@${t.asker}>` : '';
-    const owner = t.assignee ? `, claimed by <@${t.assignee}>` : '';
+    // Console agents and web askers have names, not Slack ids: person() shows either correctly.
+    const who = t.asker ? ` from ${person(t.asker)}` : '';
+    const owner = t.assignee ? `, claimed by ${person(t.assignee)}` : '';
     const link = t.origin.link ? ` · <${t.origin.link}|thread>` : '';
     const question = escapeMrkdwn(truncate(oneLine(t.question), 160));
     return `• *${question}*${who} (${t.status}${owner}, ${age(t.createdAt)})${link}`;

@@ -43,6 +43,8 @@ export class SlackAnswerStream {
   private lastFlushAt = 0;
   private closed = false;
   private broken = false;
+  /** Fallback writes that failed in a row; one failure is retried by the next write. */
+  private failedWrites = 0;
   /** Characters handed to Slack, for logs. */
   sentChars = 0;
 
@@ -54,6 +56,11 @@ export class SlackAnswerStream {
 
   get mode(): 'native' | 'fallback' {
     return this.native ? 'native' : 'fallback';
+  }
+
+  /** After `finish`: true when some of the answer never reached Slack (the asker should be told). */
+  get lost(): boolean {
+    return this.broken || (this.fallback?.pending ?? false);
   }
 
   push(text: string): void {
@@ -123,15 +130,17 @@ export class SlackAnswerStream {
       }
     }
     try {
+      // The writer keeps text it could not send and sends it with the next write (or `finish`).
       await this.fallbackWriter().append(rest);
       this.sentChars += rest.length;
+      this.failedWrites = 0;
     } catch (err) {
-      // Even plain messages fail (bot removed from the channel, channel archived): stop trying.
-      this.broken = true;
-      this.deps.logger.error(
-        { err: errorSummary(err), channel: this.deps.target.channel },
-        'slack answer lost',
-      );
+      this.failedWrites += 1;
+      // Twice in a row: plain messages fail for good (bot removed, channel archived): stop trying.
+      this.broken = this.failedWrites >= 2;
+      const log = { err: errorSummary(err), channel: this.deps.target.channel };
+      if (this.broken) this.deps.logger.error(log, 'slack answer lost');
+      else this.deps.logger.warn(log, 'slack answer message failed; the next write retries it');
     }
   }
 

@@ -1,5 +1,5 @@
 import type { types, webApi } from '@slack/bolt';
-import { slackErrorCode } from '../slack-errors.js';
+import { slackCall, slackErrorCode } from '../slack-errors.js';
 import { cutPoint } from './split.js';
 import type { StreamTarget } from './target.js';
 
@@ -32,6 +32,11 @@ export class FallbackWriter {
     return this.parts.flatMap((p) => (p.ts ? [p.ts] : []));
   }
 
+  /** True while some text has not reached Slack (a write failed and has not been retried yet). */
+  get pending(): boolean {
+    return this.parts.some((p) => p.text !== p.shown);
+  }
+
   async append(text: string): Promise<void> {
     let rest = text;
     let current = this.current();
@@ -41,15 +46,23 @@ export class FallbackWriter {
       const cut = Math.max(cutPoint(joined, this.opts.maxChars), current.text.length, 1);
       current.text = joined.slice(0, cut);
       rest = joined.slice(cut);
-      await this.write(current);
       current = { text: '', shown: '', lastWriteAt: 0 };
       this.parts.push(current);
     }
     current.text += rest;
-    await this.write(current);
+    await this.writeAll();
+  }
+
+  /**
+   * Writes every message still behind its text, in order, stopping at the first failure: the text
+   * is all in place first, so a failed write loses nothing and the next call sends it.
+   */
+  private async writeAll(): Promise<void> {
+    for (const part of this.parts) await this.write(part);
   }
 
   async finish(blocks: types.KnownBlock[], notificationText: string): Promise<void> {
+    for (const part of this.parts.slice(0, -1)) await this.write(part);
     const last = this.current();
     const content: types.KnownBlock[] = last.text
       ? [{ type: 'markdown', text: last.text }, ...blocks]
@@ -62,6 +75,7 @@ export class FallbackWriter {
       if (slackErrorCode(err) !== 'invalid_blocks' || !last.text) throw err;
       await this.send(last, { markdown_text: last.text });
     }
+    last.shown = last.text;
   }
 
   private current(): Part {
@@ -92,9 +106,12 @@ export class FallbackWriter {
   ): Promise<void> {
     const { channel, threadTs } = this.target;
     if (part.ts) {
-      await this.client.chat.update({ channel, ts: part.ts, ...content });
+      const ts = part.ts;
+      await slackCall('chat.update', () => this.client.chat.update({ channel, ts, ...content }));
     } else {
-      const res = await this.client.chat.postMessage({ channel, thread_ts: threadTs, ...content });
+      const res = await slackCall('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel, thread_ts: threadTs, ...content }),
+      );
       part.ts = res.ts;
     }
     part.lastWriteAt = Date.now();

@@ -1,4 +1,5 @@
 import type { types, webApi } from '@slack/bolt';
+import { slackCall } from '../slack-errors.js';
 import type { StreamTarget } from './target.js';
 
 /**
@@ -28,10 +29,12 @@ export class NativeWriter {
       const full = this.streamer;
       this.streamer = null;
       this.segmentChars = 0;
-      await full.stop();
+      await slackCall('chat.stopStream', () => full.stop());
     }
-    if (!this.streamer) this.streamer = this.open();
-    await this.streamer.append({ markdown_text: text });
+    const streamer = this.streamer ?? this.open();
+    this.streamer = streamer;
+    const method = streamer.ts === undefined ? 'chat.startStream' : 'chat.appendStream';
+    await slackCall(method, () => streamer.append({ markdown_text: text }));
     this.segmentChars += text.length;
   }
 
@@ -40,7 +43,7 @@ export class NativeWriter {
     const streamer = this.streamer;
     if (!streamer?.ts) throw new Error('native stream was never started');
     // Kept until Slack accepts the stop, so a failed stop can still be abandoned (closed) below.
-    await streamer.stop({ blocks });
+    await slackCall('chat.stopStream', () => streamer.stop({ blocks }));
     this.streamer = null;
   }
 

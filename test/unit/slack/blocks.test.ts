@@ -50,12 +50,14 @@ describe('buildAnswerBlocks', () => {
     checkLimits(blocks);
   });
 
-  it('offers only "ask a human" without an answer id, and no second ask after a handoff', () => {
+  it('offers only "ask a human" without an answer id, and no buttons at all after a handoff', () => {
     expect(actionIds(buildAnswerBlocks({ sources: [], decision: 'escalate', question: 'q' }))).toEqual([
       'copilot_ask_human',
     ]);
     const handed = buildAnswerBlocks({ answerId: 'a', sources: [], decision: 'escalate', handedOff: true });
-    expect(actionIds(handed)).toEqual(['copilot_feedback_up', 'copilot_feedback_down']);
+    // "I've asked a teammate" is nothing to rate, and a human is already coming.
+    expect(actionIds(handed)).toEqual([]);
+    expect(JSON.stringify(handed)).toContain('A teammate has been asked');
   });
 
   it('stays within Block Kit limits for any sources and question', () => {

@@ -3,7 +3,7 @@ import type { AnswerRecord } from '../../../memory/types.js';
 import { decodeAskHumanValue } from '../../blocks/answer.js';
 import { conversationIdFor, conversationKeyFor } from '../../conversation.js';
 import { tellUser } from '../../ephemeral.js';
-import { errorSummary } from '../../slack-errors.js';
+import { errorSummary, slackCall } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
 import { type ActionWhere, actionWhere, type ButtonArgs } from './where.js';
 
@@ -46,10 +46,18 @@ export function askHuman(ctx: SlackContext) {
         reason: 'asked',
       });
       ctx.logger.info({ handoffId: ticket.id, channel: where.channel }, 'handoff requested from Slack');
-      await client.chat.postMessage({
-        channel: where.channel,
-        thread_ts: where.threadTs,
-        text: `<@${where.user}> A teammate has been asked to help. They will reply here in this thread.`,
+      const note = 'A teammate has been asked to help. They will reply here in this thread.';
+      const channel = where.channel;
+      const threadTs = where.threadTs;
+      await slackCall('chat.postMessage', () =>
+        client.chat.postMessage({ channel, thread_ts: threadTs, text: `<@${where.user}> ${note}` }),
+      ).catch(async (err: unknown) => {
+        // The ticket stands: say so privately. "Try again" would be wrong (it would open nothing).
+        ctx.logger.warn(
+          { err: errorSummary(err), handoffId: ticket.id },
+          'handoff note not posted in the thread',
+        );
+        await tellUser(client, ctx.logger, to, note);
       });
     } catch (err) {
       ctx.logger.error({ err: errorSummary(err) }, 'ask-human failed');

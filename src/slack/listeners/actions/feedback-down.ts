@@ -1,6 +1,6 @@
 import { buildFeedbackReasonModal } from '../../blocks/feedback-modal.js';
 import { recordFeedback } from '../../feedback.js';
-import { errorSummary, slackErrorCode } from '../../slack-errors.js';
+import { errorSummary, slackCall, slackErrorCode } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
 import { actionWhere, type ButtonArgs } from './where.js';
 
@@ -15,14 +15,12 @@ export function feedbackDown(ctx: SlackContext) {
     const where = actionWhere(body);
     const answerId = action.value ?? '';
     try {
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: buildFeedbackReasonModal({
-          answerId,
-          ...(where.channel ? { channel: where.channel } : {}),
-          ...(where.threadTs ? { threadTs: where.threadTs } : {}),
-        }),
+      const view = buildFeedbackReasonModal({
+        answerId,
+        ...(where.channel ? { channel: where.channel } : {}),
+        ...(where.threadTs ? { threadTs: where.threadTs } : {}),
       });
+      await slackCall('views.open', () => client.views.open({ trigger_id: body.trigger_id, view }));
     } catch (err) {
       const expired = slackErrorCode(err) === 'expired_trigger_id';
       ctx.logger.warn(

@@ -5,6 +5,9 @@ import { askHuman } from './ask-human.js';
 import { clarify } from './clarify.js';
 import { feedbackDown } from './feedback-down.js';
 import { feedbackUp } from './feedback-up.js';
+import { handoffClaim } from './handoff-claim.js';
+import { handoffReply } from './handoff-reply.js';
+import { handoffResolve } from './handoff-resolve.js';
 import { kbReindex } from './kb-reindex.js';
 
 export function registerActionListeners(app: App, ctx: SlackContext): void {
@@ -13,4 +16,7 @@ export function registerActionListeners(app: App, ctx: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION.askHuman, askHuman(ctx));
   app.action<BlockAction<ButtonAction>>(ACTION.clarify, clarify(ctx));
   app.action<BlockAction<ButtonAction>>(ACTION.kbReindex, kbReindex(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.handoffClaim, handoffClaim(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.handoffReply, handoffReply(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.handoffResolve, handoffResolve(ctx));
 }

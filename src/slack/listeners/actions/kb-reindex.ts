@@ -1,11 +1,12 @@
 import { publishHome } from '../../home.js';
-import { runReindex } from '../../reindex.js';
+import { progressStep, runReindex } from '../../reindex.js';
 import type { SlackContext } from '../../types.js';
 import type { ButtonArgs } from './where.js';
 
 /**
  * The App Home "Reindex" button (admins only; the button is only shown to them, but a crafted
- * click is refused too). Progress and the result are shown at the top of the Home tab.
+ * click is refused too). Progress (at most once a second) and then the result are shown at the
+ * top of the Home tab.
  */
 export function kbReindex(ctx: SlackContext) {
   return async ({ ack, body, client }: ButtonArgs): Promise<void> => {
@@ -15,8 +16,10 @@ export function kbReindex(ctx: SlackContext) {
       await publishHome(ctx, client, user, 'Only Copilot admins can reindex the knowledge base.');
       return;
     }
-    await publishHome(ctx, client, user, '🔄 Reindexing the knowledge base…');
-    const result = await runReindex(ctx, user, 'app_home');
+    const result = await runReindex(ctx, user, 'app_home', {
+      show: (text) => publishHome(ctx, client, user, text),
+      throttle: { intervalMs: 1000, worthShowing: progressStep(1) },
+    });
     await publishHome(ctx, client, user, result.text);
   };
 }

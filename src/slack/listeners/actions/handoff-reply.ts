@@ -1,0 +1,49 @@
+import { buildHandoffReplyModal } from '../../blocks/handoff-reply-modal.js';
+import { tellUser } from '../../ephemeral.js';
+import { DESK_OFF, NOT_FOUND, refusalFor } from '../../handoff/refusals.js';
+import { errorSummary, slackErrorCode } from '../../slack-errors.js';
+import type { SlackContext } from '../../types.js';
+import { actionWhere, type ButtonArgs } from './where.js';
+
+/**
+ * `handoff_reply` on a support card: opens the `handoff_reply_view` modal with the bot's draft
+ * to edit. Someone else's ticket, or a closed one, gets a private note instead of a form the
+ * teammate could not send. A trigger that expired (Slack allows 3 s) gets a note with the way out.
+ */
+export function handoffReply(ctx: SlackContext) {
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const where = actionWhere(body);
+    const to = { channel: where.channel, user: where.user };
+    if (!ctx.desk) return tellUser(client, ctx.logger, to, DESK_OFF);
+    const id = action.value ?? '';
+    try {
+      const ticket = await ctx.desk.get(id);
+      const refusal = ticket ? refusalFor(ticket, where.user) : NOT_FOUND;
+      if (refusal || !ticket) {
+        await tellUser(client, ctx.logger, to, refusal ?? NOT_FOUND);
+        return;
+      }
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: buildHandoffReplyModal({
+          ticketId: ticket.id,
+          question: ticket.question,
+          ...(ticket.draftAnswer ? { draft: ticket.draftAnswer } : {}),
+          canSave: ctx.desk.canSave,
+        }),
+      });
+    } catch (err) {
+      const expired = slackErrorCode(err) === 'expired_trigger_id';
+      ctx.logger.warn({ err: errorSummary(err), handoffId: id }, 'handoff reply form did not open');
+      await tellUser(
+        client,
+        ctx.logger,
+        to,
+        expired
+          ? "The reply form took too long to open. Click Reply again, or type your answer in this card's thread."
+          : "I couldn't open the reply form. Type your answer in this card's thread instead.",
+      );
+    }
+  };
+}
