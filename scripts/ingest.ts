@@ -1,7 +1,7 @@
+import { indexRun } from '../src/app/index-setup.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
-import { runIndex } from '../src/ingest/indexer.js';
 import { inProcessLock, redisLock } from '../src/ingest/job-lock.js';
 import { createProgressReporter } from '../src/ingest/progress.js';
 import { createReindexer } from '../src/ingest/reindexer.js';
@@ -37,17 +37,7 @@ runCli(async () => {
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : null;
   if (redis) await redisReady(redis);
   const reindexer = createReindexer({
-    run: (onProgress) =>
-      runIndex({
-        knowledgeDir: config.knowledgeDir,
-        indexDir: config.indexDir,
-        embedder,
-        hnsw: config.hnsw,
-        maxFileBytes: config.ingest.maxFileBytes,
-        full: Boolean(values.full),
-        onProgress,
-        warn: (msg, data) => log.warn(data ?? {}, msg),
-      }),
+    run: indexRun(config, embedder, log, { full: Boolean(values.full) }),
     lock: redis ? redisLock(redis, 'copilot:lock:reindex') : inProcessLock,
     published: async (version) => {
       await redis?.publish(INDEX_CHANNEL, version);

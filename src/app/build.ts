@@ -9,7 +9,6 @@ import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
 import { sourcesRouter } from '../http/routes/sources.js';
-import { runIndex } from '../ingest/indexer.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
@@ -22,7 +21,7 @@ import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
 import { createHandoffDesk } from './handoff-desk.js';
-import { ensureIndex } from './index-setup.js';
+import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
 
 export interface BuiltApp {
@@ -55,16 +54,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   stores.onDegraded.add(metrics.degraded);
   const sync = startIndexSync({ holder: index, logger, redis: stores.redis });
   const reindexer = createReindexer({
-    run: (onProgress) =>
-      runIndex({
-        knowledgeDir: config.knowledgeDir,
-        indexDir: config.indexDir,
-        embedder,
-        hnsw: config.hnsw,
-        maxFileBytes: config.ingest.maxFileBytes,
-        onProgress,
-        warn: (msg, data) => logger.warn(data ?? {}, msg),
-      }),
+    run: indexRun(config, embedder, logger),
     lock: stores.redis ? redisLock(stores.redis, 'copilot:lock:reindex') : inProcessLock,
     published: (version) => sync.publish(version),
     logger,

@@ -40,6 +40,8 @@ export interface PrivateRedis {
   url: string;
   start(): Promise<void>;
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps the connection open but stops answering. */
+  signal(sig: 'SIGSTOP' | 'SIGCONT'): void;
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
@@ -59,6 +61,9 @@ export async function privateRedis(): Promise<PrivateRedis> {
         },
       );
       await waitFor(() => canConnect(port), 10_000);
+    },
+    signal(sig) {
+      child?.kill(sig);
     },
     async kill() {
       const c = child;

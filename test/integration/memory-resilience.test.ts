@@ -1,6 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import net from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isCopilotError } from '../../src/errors.js';
@@ -8,67 +5,13 @@ import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../.
 import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { resilientAnswerCache, resilientConversationStore } from '../../src/memory/resilient.js';
 import type { AnswerRecord, CachedAnswer } from '../../src/memory/types.js';
+import { type PrivateRedis, privateRedis, redisServerInstalled, waitFor } from '../helpers/redis-server.js';
 
 /**
  * DESIGN §6 against a real outage: our own redis-server is SIGKILLed mid-test and started again
  * on the same port. The bot must degrade at once (no memory, no cache), never throw or leak an
  * unhandled rejection, and get its memory back by itself when Redis returns.
  */
-
-function redisServerInstalled(): boolean {
-  const ok = !spawnSync('redis-server', ['--version']).error;
-  if (ok) return true;
-  if (process.env.CI) throw new Error('redis-server is required in CI but is not on PATH');
-  console.warn('\n  NOTICE: redis-server not on PATH: skipping the Redis outage tests.\n');
-  return false;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  await waitFor(() => canConnect(port), 10_000);
-  return child;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function timed<T>(call: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
@@ -94,8 +37,7 @@ const record: AnswerRecord = {
 };
 
 describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes back', () => {
-  let port: number;
-  let server: ChildProcess | undefined;
+  let server: PrivateRedis;
   let redis: Redis;
   const clientErrors = vi.fn();
   const onError = vi.fn();
@@ -103,16 +45,16 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
 
   beforeAll(async () => {
     process.on('unhandledRejection', unhandled);
-    port = await freePort();
-    server = await startRedis(port);
-    redis = createRedisClient(`redis://127.0.0.1:${port}`, clientErrors);
+    server = await privateRedis();
+    await server.start();
+    redis = createRedisClient(server.url, clientErrors);
     await redisReady(redis);
   });
 
   afterAll(async () => {
     process.off('unhandledRejection', unhandled);
     redis?.disconnect();
-    await stop(server);
+    await server.kill();
   });
 
   const prefix = 'copilot-test:outage:';
@@ -131,7 +73,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
   });
 
   it('degrades quickly without throwing once Redis is killed', async () => {
-    await stop(server);
+    await server.kill();
     const calls: Array<() => Promise<unknown>> = [
       () => memory().recent('web:c1', 5),
       () => memory().append('web:c1', [{ role: 'user', text: 'lost', at: 2 }]),
@@ -169,7 +111,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
   });
 
   it('reconnects by itself when Redis is back', async () => {
-    server = await startRedis(port);
+    await server.start();
     await waitFor(async () => {
       await memory().append('web:c2', [{ role: 'user', text: 'back', at: 3 }]);
       return (await memory().recent('web:c2', 5)).length === 1;
@@ -181,7 +123,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
   });
 
   it('gives up on a Redis that hangs (connection open, no replies) and recovers after', async () => {
-    server?.kill('SIGSTOP');
+    server.signal('SIGSTOP');
     try {
       onError.mockClear();
       const { value, ms } = await timed(() => memory().recent('web:c2', 5));
@@ -190,7 +132,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
       expect((await timed(() => cache().get('k'))).ms).toBeLessThan(2000);
       expect(onError).toHaveBeenCalledTimes(2);
     } finally {
-      server?.kill('SIGCONT');
+      server.signal('SIGCONT');
     }
     // Replies to the timed-out commands arrive late; they must not be mistaken for later answers.
     await waitFor(async () => (await memory().recent('web:c2', 5)).length === 1, 10_000);
