@@ -17,7 +17,7 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-const TOPICS = [
+export const TOPICS = [
   'refund return window receipt restocking damaged item exchange',
   'shipping carrier parcel tracking cutoff dispatch courier delivery',
   'payout settlement bank transfer reserve balance currency statement',

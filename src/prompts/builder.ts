@@ -33,6 +33,12 @@ export interface BuiltPrompt {
 
 /** A truncated passage shorter than this is noise rather than evidence: leave it out. */
 const MIN_PARTIAL_TOKENS = 60;
+/**
+ * Counting parts apart instead of the assembled prompt: tokens can merge where two parts meet, so
+ * each join is charged this margin. The sum is then an upper bound, and the whole prompt is not
+ * encoded again on every question (the slowest part of prompt building).
+ */
+const JOIN_MARGIN = 2;
 const SEPARATOR = '\n\n';
 const ELLIPSIS = ' …';
 
@@ -57,35 +63,32 @@ export function buildAnswerPrompt(input: AnswerPromptInput): BuiltPrompt {
   const included: PromptPassage[] = [];
   for (const p of input.passages) {
     const n = included.length + 1;
-    const cost = countTokens(formatPassage({ ...p, n })) + countTokens(SEPARATOR);
+    const cost = countTokens(formatPassage({ ...p, n })) + countTokens(SEPARATOR) + JOIN_MARGIN;
     if (cost <= remaining) {
       included.push({ n, title: p.title, source: p.source, text: p.text });
       remaining -= cost;
       continue;
     }
-    const room = remaining - countTokens(formatPassage({ ...p, n, text: ELLIPSIS })) - countTokens(SEPARATOR);
+    const room =
+      remaining -
+      countTokens(formatPassage({ ...p, n, text: ELLIPSIS })) -
+      countTokens(SEPARATOR) -
+      JOIN_MARGIN;
     if (room >= MIN_PARTIAL_TOKENS) {
-      included.push({ n, title: p.title, source: p.source, text: truncateToTokens(p.text, room) + ELLIPSIS });
+      const partial = { n, title: p.title, source: p.source, text: truncateToTokens(p.text, room) + ELLIPSIS };
+      included.push(partial);
+      remaining -= countTokens(formatPassage(partial)) + countTokens(SEPARATOR) + JOIN_MARGIN;
     }
     break;
   }
 
-  const assemble = (): ChatMessage[] => [
+  const messages: ChatMessage[] = [
     { role: 'system', content: system },
     ...history,
     { role: 'user', content: userMessage(included.map(formatPassage)) },
   ];
-  let messages = assemble();
-  let tokens = countMessages(messages);
-  // Tokens merge differently at the joins than when counted apart; shave the last passage until it fits.
-  while (tokens > tokenBudget && included.length > 0) {
-    const last = included.pop()!;
-    const text = last.text.endsWith(ELLIPSIS) ? last.text.slice(0, -ELLIPSIS.length) : last.text;
-    const keep = countTokens(text) - (tokens - tokenBudget) - 8;
-    if (keep >= MIN_PARTIAL_TOKENS) included.push({ ...last, text: truncateToTokens(text, keep) + ELLIPSIS });
-    messages = assemble();
-    tokens = countMessages(messages);
-  }
+  // An upper bound of the prompt's size (see JOIN_MARGIN): within the budget by construction.
+  const tokens = tokenBudget - remaining;
   return { messages, passages: included, tokens };
 }
 

@@ -12,8 +12,21 @@ function enc(): Tiktoken {
   return encoder;
 }
 
+// Passages, system rules and history turns recur across questions; BPE is the costliest step of
+// building a prompt (~3 µs a token), so counts are memoised (bounded, oldest dropped first).
+const MEMO_MAX = 20_000;
+const memo = new Map<string, number>();
+
 export function countTokens(text: string): number {
-  return text === '' ? 0 : enc().encode(text).length;
+  if (text === '') return 0;
+  const hit = memo.get(text);
+  if (hit !== undefined) return hit;
+  const n = enc().encode(text).length;
+  if (text.length >= 64) {
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
+    memo.set(text, n);
+  }
+  return n;
 }
 
 /** Chat-format overhead per message (role and separators) and for priming the reply, per OpenAI's guide. */

@@ -91,8 +91,10 @@ describe('buildAnswerPrompt', () => {
       passages: long,
     });
     expect(tokens).toBeLessThanOrEqual(2000);
+    // `tokens` is an upper bound (parts counted apart, each join charged a margin), close to exact.
     const recount = 3 + messages.reduce((n, m) => n + countTokens(m.content) + 4, 0);
-    expect(recount).toBe(tokens);
+    expect(recount).toBeLessThanOrEqual(tokens);
+    expect(tokens - recount).toBeLessThan(20);
     expect(passages.length).toBeGreaterThan(0);
     expect(passages.length).toBeLessThan(30);
     expect(passages.map((p) => p.n)).toEqual(passages.map((_, i) => i + 1));
