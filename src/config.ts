@@ -42,7 +42,7 @@ const schema = z.object({
   EMBEDDING_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   HNSW_M: z.coerce.number().int().min(4).max(128).default(16),
   HNSW_EF_CONSTRUCTION: z.coerce.number().int().min(10).max(2000).default(200),
-  HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(2000).default(128),
+  HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(2000).default(512),
   MAX_FILE_BYTES: z.coerce
     .number()
     .int()

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { startFakeOpenAI } from '../../test/fakes/openai-server.js';
 import { createRedisClient, redisReady } from '../memory/redis-client.js';
 import { createLocalEmbedder } from '../retrieval/embedders/local.js';
@@ -45,12 +44,11 @@ export async function runServingBench(opts: {
   fake.setReplier(
     () => 'This is a streamed answer from the fake model with a citation [1]. It has a few more words.',
   );
-  const prefix = `copilot-bench-${randomUUID().slice(0, 8)}`;
   const serving = {
     knowledgeDir: opts.knowledgeDir,
     indexDir: opts.indexDir,
     modelUrl: fake.url,
-    question: (i: number) => `${question(i)} ${prefix}`,
+    question,
     ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
   };
   try {

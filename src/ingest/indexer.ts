@@ -1,30 +1,29 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isCopilotError } from '../errors.js';
 import type { HnswParams } from '../retrieval/hnsw-store.js';
 import { HnswStore } from '../retrieval/hnsw-store.js';
 import {
   INDEX_FORMAT,
   type IndexMeta,
   layout,
+  linkOrCopy,
   linkSpace,
-  loadSpace,
   newVersionName,
   readCurrentVersion,
+  readManifest,
   readMeta,
-  saveSpace,
   writeCurrentVersion,
   writeJsonSync,
 } from '../retrieval/index-files.js';
-import { LexicalIndex } from '../retrieval/lexical.js';
-import { type ManifestFile, SpaceIndex, type SpaceManifest } from '../retrieval/space-index.js';
+import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
+import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
 import type { Embedder } from '../retrieval/types.js';
-import { chunkDocument } from './chunker.js';
 import { acquireIndexLock } from './index-lock.js';
-import { loadDocument } from './load.js';
+import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
 import { cleanupVersions } from './retention.js';
 import { type KnowledgeFile, scanKnowledge } from './scan.js';
+import type { SpaceWriterSpec, WriterRecord } from './space-writer.js';
+import { inlineSpaceWriter, type SpaceWriterHandle, SpaceWriterThread } from './space-writer-thread.js';
 import type { Chunk, IndexSummary, IngestProgress, SkippedFile } from './types.js';
 
 export interface IndexOptions {
@@ -37,22 +36,56 @@ export interface IndexOptions {
   full?: boolean;
   onProgress?: (p: IngestProgress) => void;
   warn?: (msg: string, data?: Record<string, unknown>) => void;
+  /**
+   * Where the lexical shards and chunk segments are built and written: in a worker thread,
+   * overlapping the HNSW insertion on this thread ('auto' does so when a space has enough
+   * lexical work to repay starting the thread), or inline.
+   */
+  writer?: 'auto' | 'worker' | 'inline';
+  /** Chunks per lexical shard in a large space (default LEXICAL_SHARD_TARGET); tests make it small. */
+  lexicalShardTarget?: number;
+  /** Test hook: make the space writer fail ('throw') or its worker thread die ('exit'). */
+  writerFault?: SpaceWriterSpec['fault'];
 }
 
 const EMBED_BATCH = 512;
+/** Batches being embedded while one is inserted. */
+const EMBED_AHEAD = 3;
+/** Lexical documents to (re)index below which the writer runs inline (a thread costs ~0.3 s to start). */
+const WORKER_MIN_DOCS = 3000;
+/** Spaces at least this large have their previous hnsw.bin read in the background. */
+const PRELOAD_MIN_CHUNKS = 20_000;
 
 /** Build or incrementally update the index, then atomically publish it as the current version. */
 export async function runIndex(opts: IndexOptions): Promise<IndexSummary> {
   const started = Date.now();
   const release = acquireIndexLock(opts.indexDir);
+  const thread = new WriterThreadHolder();
   try {
-    return await build(opts, started);
+    return await build(opts, started, thread);
   } finally {
+    await thread.stop();
     release();
   }
 }
 
-async function build(opts: IndexOptions, started: number): Promise<IndexSummary> {
+/** The run's writer thread, started on first use (or early, when it will surely be needed). */
+class WriterThreadHolder {
+  private thread: SpaceWriterThread | null = null;
+
+  get(): SpaceWriterThread {
+    this.thread ??= SpaceWriterThread.start();
+    return this.thread;
+  }
+
+  async stop(): Promise<void> {
+    const t = this.thread;
+    this.thread = null;
+    await t?.stop();
+  }
+}
+
+async function build(opts: IndexOptions, started: number, thread: WriterThreadHolder): Promise<IndexSummary> {
   const { indexDir, embedder } = opts;
   const progress = opts.onProgress ?? (() => {});
   const prevVersion = readCurrentVersion(indexDir);
@@ -65,13 +98,41 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
       now: embedder.id,
     });
   }
-  const full = Boolean(opts.full) || !prevMeta || !sameEmbedder;
+  const sameFormat = prevMeta?.format === INDEX_FORMAT;
+  if (prevMeta && sameEmbedder && !sameFormat) {
+    opts.warn?.('index format changed since the last index: rebuilding every space', {
+      was: prevMeta.format,
+      now: INDEX_FORMAT,
+    });
+  }
+  const full = Boolean(opts.full) || !prevMeta || !sameEmbedder || !sameFormat;
+  // An incremental run over a large space will patch lexical shards in the writer thread:
+  // start it now, so its startup overlaps the scan.
+  const writerMode = opts.writer ?? 'auto';
+  const largest = Math.max(0, ...Object.values(prevMeta?.spaces ?? {}).map((s) => s.chunks));
+  if (!full && writerMode === 'auto' && largest >= 4 * WORKER_MIN_DOCS) thread.get();
+  // Likewise read the large spaces' vector indexes on the thread pool during the scan (an
+  // unchanged space just drops its copy).
+  const preloaded = new Map<string, Promise<HnswStore>>();
+  if (!full && prevDir && prevMeta) {
+    for (const [space, info] of Object.entries(prevMeta.spaces)) {
+      if (info.chunks < PRELOAD_MIN_CHUNKS) continue;
+      const file = path.join(layout.space(prevDir, space), 'hnsw.bin');
+      const p = HnswStore.loadAsync(file, embedder.dimensions, opts.hnsw, info.chunks);
+      p.catch(() => {}); // awaited when used; an unused failure is moot
+      preloaded.set(space, p);
+    }
+  }
 
   progress({ phase: 'scan', done: 0, total: 0 });
   const scan = await scanKnowledge(opts.knowledgeDir, { maxFileBytes: opts.maxFileBytes });
   const skipped: SkippedFile[] = [...scan.skipped];
   const bySpace = new Map<string, KnowledgeFile[]>();
-  for (const f of scan.files) bySpace.set(f.space, [...(bySpace.get(f.space) ?? []), f]);
+  for (const f of scan.files) {
+    const list = bySpace.get(f.space);
+    if (list) list.push(f);
+    else bySpace.set(f.space, [f]);
+  }
 
   const summary = { documents: 0, chunks: 0, added: 0, updated: 0, removed: 0, unchanged: 0, embedded: 0 };
   const missesBefore = embedder.stats?.().misses ?? 0;
@@ -82,8 +143,13 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
   let loaded = 0;
   for (const [space, files] of bySpace) {
     const prevSpaceDir = !full && prevDir && prevSpaces.has(space) ? layout.space(prevDir, space) : null;
-    const plan = await planSpace(space, files, prevSpaceDir, skipped, () =>
-      progress({ phase: 'load', done: ++loaded, total: scan.files.length }),
+    const plan = await planSpace(
+      space,
+      files,
+      prevSpaceDir,
+      skipped,
+      () => progress({ phase: 'load', done: ++loaded, total: scan.files.length }),
+      writerMode === 'inline' ? null : () => (batch) => thread.get().load(batch, opts.writerFault),
     );
     summary.added += plan.added;
     summary.updated += plan.updated;
@@ -93,13 +159,9 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
   }
   for (const s of prevSpaces) {
     if (!bySpace.has(s) && prevDir && !full) {
-      const m = JSON.parse(
-        fs.readFileSync(path.join(layout.space(prevDir, s), 'manifest.json'), 'utf8'),
-      ) as SpaceManifest;
-      summary.removed += Object.keys(m.files).length;
+      summary.removed += Object.keys(readManifest(layout.space(prevDir, s)).files).length;
     }
   }
-
   const spaceSetChanged =
     [...prevSpaces].some((s) => !bySpace.has(s)) || [...bySpace.keys()].some((s) => !prevSpaces.has(s));
   const anyChange = full || spaceSetChanged || [...spaces.values()].some(({ plan }) => plan.changed);
@@ -124,6 +186,15 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
     knowledgeDir: path.resolve(opts.knowledgeDir),
     spaces: {},
   };
+  const ctx: ApplyContext = {
+    opts,
+    preloaded,
+    writerFor(spec, docs) {
+      if (writerMode === 'inline' || (writerMode === 'auto' && docs < WORKER_MIN_DOCS))
+        return inlineSpaceWriter(spec);
+      return thread.get().open(spec);
+    },
+  };
   try {
     const totalFresh = [...spaces.values()].reduce((n, s) => n + s.plan.fresh.length, 0);
     let indexed = 0;
@@ -132,16 +203,10 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
       if (!plan.changed && prevSpaceDir) {
         linkSpace(prevSpaceDir, spaceDir);
       } else {
-        const index = await applyPlan(plan, prevSpaceDir, opts, (n) => {
+        await applyPlan(plan, prevSpaceDir, spaceDir, ctx, (n) => {
           indexed += n;
           textsEmbedded += n;
           progress({ phase: 'index', done: indexed, total: totalFresh });
-        });
-        progress({ phase: 'write', done: 0, total: 1, message: space });
-        saveSpace(spaceDir, index.space, {
-          prevSpaceDir,
-          fresh: index.fresh,
-          compact: index.deadRecords > index.space.size,
         });
       }
       meta.spaces[space] = { documents: plan.documents, chunks: plan.chunkCount };
@@ -153,9 +218,12 @@ async function build(opts: IndexOptions, started: number): Promise<IndexSummary>
     fs.renameSync(tmpDir, layout.version(indexDir, version));
     writeCurrentVersion(indexDir, version);
   } catch (err) {
+    // Stop the writer thread before removing the directory it may still be writing into.
+    await thread.stop();
     fs.rmSync(tmpDir, { recursive: true, force: true });
     throw err;
   }
+  await thread.stop();
   cleanupVersions(indexDir, version);
   summary.embedded = embedder.stats ? embedder.stats().misses - missesBefore : textsEmbedded;
   progress({ phase: 'done', done: 1, total: 1 });
@@ -171,8 +239,10 @@ interface SpacePlan {
   updated: number;
   unchangedFiles: number;
   removedFiles: string[];
-  /** Labels of the previous index to delete. */
-  deleteLabels: number[];
+  /** The previous version's manifest of this space (null for a new space or a full build). */
+  prev: SpaceManifest | null;
+  /** Labels of the previous index to delete, by source file (a file's chunks share a lexical shard). */
+  deletes: Map<string, number[]>;
   /** New chunks to embed and insert (label assigned at apply time). */
   fresh: Chunk[];
   /** Manifest entries for the new version (labels of fresh chunks filled in at apply time). */
@@ -186,10 +256,9 @@ async function planSpace(
   prevSpaceDir: string | null,
   skipped: SkippedFile[],
   tick: () => void,
+  helper: LoadHelper | null,
 ): Promise<SpacePlan> {
-  const prevManifest: SpaceManifest | null = prevSpaceDir
-    ? (JSON.parse(fs.readFileSync(path.join(prevSpaceDir, 'manifest.json'), 'utf8')) as SpaceManifest)
-    : null;
+  const prevManifest: SpaceManifest | null = prevSpaceDir ? readManifest(prevSpaceDir) : null;
   const prevFiles = prevManifest?.files ?? {};
   const prevSkipped = prevManifest?.skipped ?? {};
   const plan: SpacePlan = {
@@ -201,56 +270,65 @@ async function planSpace(
     updated: 0,
     unchangedFiles: 0,
     removedFiles: [],
-    deleteLabels: [],
+    prev: prevManifest,
+    deletes: new Map(),
     fresh: [],
     files: {},
     skippedFiles: {},
   };
+  // Same size and mtime: unchanged without reading it (as git does); otherwise read and compare
+  // content. Reading, hashing, parsing and chunking is the slow part: for many files a helper
+  // thread takes part of it.
+  const sameStat = (a: { size: number; mtimeMs: number } | undefined, f: KnowledgeFile) =>
+    a !== undefined && a.size === f.size && a.mtimeMs === f.mtimeMs;
+  const toLoad = files.filter(
+    (f) => !sameStat(prevSkipped[f.source], f) && !sameStat(prevFiles[f.source], f),
+  );
+  const remote = helper && toLoad.length >= HELPER_MIN_FILES ? helper() : undefined;
+  const results = await loadFiles(
+    toLoad.map((file) => {
+      const prevHash = prevFiles[file.source]?.hash;
+      return prevHash ? { file, prevHash } : { file };
+    }),
+    tick,
+    remote,
+  );
+  const loaded = new Map(toLoad.map((f, i) => [f.source, results[i] as LoadResult]));
+
   const seen = new Set<string>();
   for (const file of files) {
-    tick();
     seen.add(file.source);
     const prev = prevFiles[file.source];
     const prevSkip = prevSkipped[file.source];
-    if (prevSkip && prevSkip.size === file.size && prevSkip.mtimeMs === file.mtimeMs) {
-      skipped.push({ path: file.source, reason: prevSkip.reason });
-      plan.skippedFiles[file.source] = prevSkip;
+    const result = loaded.get(file.source);
+    if (!result) {
+      tick();
+      if (prevSkip && sameStat(prevSkip, file)) {
+        skipped.push({ path: file.source, reason: prevSkip.reason });
+        plan.skippedFiles[file.source] = prevSkip;
+      } else if (prev) {
+        keep(plan, file.source, prev);
+      }
       continue;
     }
     if (prevSkip) plan.changed = true;
-    // Same size and mtime: unchanged without reading it (as git does); otherwise compare content.
-    if (prev && prev.size === file.size && prev.mtimeMs === file.mtimeMs) {
-      keep(plan, file.source, prev);
+    if (result.kind === 'unreadable') {
+      skipFile(plan, skipped, file.source, prev, result.reason);
       continue;
     }
-    let bytes: Buffer;
-    try {
-      bytes = await fs.promises.readFile(file.abs);
-    } catch (err) {
-      skipFile(plan, skipped, file.source, prev, `cannot read: ${(err as Error).message}`);
-      continue;
-    }
-    const hash = createHash('sha256').update(bytes).digest('hex');
-    if (prev && prev.hash === hash) {
+    if (prev && prev.hash === result.hash) {
       keep(plan, file.source, { ...prev, size: file.size, mtimeMs: file.mtimeMs });
       plan.changed = true; // mtime changed: the manifest must be rewritten
       continue;
     }
-    let chunks: Chunk[];
-    try {
-      const doc = await loadDocument(file, bytes);
-      // A passage repeated verbatim in one file has one id: index it once.
-      const ids = new Set<string>();
-      chunks = chunkDocument(doc).filter((c) => !ids.has(c.id) && ids.add(c.id));
-      if (chunks.length === 0) throw new Error('no text to index');
-    } catch (err) {
-      const reason = isCopilotError(err) ? err.message : `could not be read: ${(err as Error).message}`;
+    plan.changed = true;
+    if (result.kind !== 'chunks') {
+      const reason = result.kind === 'failed' ? result.reason : 'unchanged content reported as changed';
       skipFile(plan, skipped, file.source, prev, reason);
       if (!prev) plan.skippedFiles[file.source] = { size: file.size, mtimeMs: file.mtimeMs, reason };
-      plan.changed = true;
       continue;
     }
-    plan.changed = true;
+    const { chunks, hash } = result;
     if (prev) plan.updated++;
     else plan.added++;
     const prevById = new Map((prev?.chunks ?? []).map((c) => [c.id, c.label]));
@@ -271,7 +349,7 @@ async function planSpace(
         plan.fresh.push(c);
       }
     }
-    plan.deleteLabels.push(...prevById.values());
+    if (prevById.size > 0) plan.deletes.set(file.source, [...prevById.values()]);
     plan.files[file.source] = entry;
     plan.documents++;
     plan.chunkCount += chunks.length;
@@ -281,10 +359,19 @@ async function planSpace(
     if (seen.has(source)) continue;
     plan.changed = true;
     plan.removedFiles.push(source);
-    plan.deleteLabels.push(...prev.chunks.map((c) => c.label));
+    plan.deletes.set(
+      source,
+      prev.chunks.map((c) => c.label),
+    );
   }
   return plan;
 }
+
+/** Gives the helper-thread loader for a planning run (starting the thread if need be). */
+type LoadHelper = () => (batch: LoadRequest[]) => Promise<LoadResult[]>;
+
+/** Files to read in one space before a helper thread takes part. */
+const HELPER_MIN_FILES = 64;
 
 function keep(plan: SpacePlan, source: string, entry: ManifestFile): void {
   plan.files[source] = entry;
@@ -311,69 +398,171 @@ function skipFile(
   }
 }
 
+interface ApplyContext {
+  opts: IndexOptions;
+  /** Previous vector indexes being read in the background, by space. */
+  preloaded: Map<string, Promise<HnswStore>>;
+  /** A space writer for this job: inline, or in the shared worker thread when `docs` is large. */
+  writerFor(spec: SpaceWriterSpec, docs: number): SpaceWriterHandle;
+}
+
+/**
+ * Write one changed space into `spaceDir`. Cost grows with what changed: only the previous
+ * manifest and hnsw.bin are loaded (never the chunk records or the whole BM25 index); deletes
+ * and fresh chunks are applied to HNSW here, while the space writer (usually in a worker thread)
+ * patches the touched lexical shards and writes the fresh chunks to a new segment. Everything
+ * else is hard-linked from the previous version.
+ */
 async function applyPlan(
   plan: SpacePlan,
   prevSpaceDir: string | null,
-  opts: IndexOptions,
+  spaceDir: string,
+  ctx: ApplyContext,
   onIndexed: (n: number) => void,
-): Promise<{ space: SpaceIndex; fresh: Array<{ label: number; chunk: Chunk }>; deadRecords: number }> {
-  const { embedder, hnsw } = opts;
-  let space: SpaceIndex;
+): Promise<void> {
+  const { embedder, hnsw } = ctx.opts;
+  fs.mkdirSync(spaceDir, { recursive: true });
+  // A previous space is always format 2 here: a format change makes the run a full build.
+  const prev = prevSpaceDir ? plan.prev : null;
+  const live = plan.chunkCount;
+  const deleted = [...plan.deletes.values()].reduce((n, l) => n + l.length, 0);
+  const prevLive = live + deleted - plan.fresh.length;
+
+  // Lexical plan: patch the touched shards, or rebuild them all when the segments are mostly dead
+  // records (compaction) or the space has outgrown its shard count.
+  let mode: SpaceWriterSpec['mode'] = 'build';
+  let shardCount = lexicalShardCount(live, ctx.opts.lexicalShardTarget);
   let deadRecords = 0;
-  if (prevSpaceDir) {
-    const loaded = loadSpace(prevSpaceDir, embedder.dimensions, hnsw);
-    space = loaded.index;
-    deadRecords = loaded.deadRecords;
-  } else {
-    const manifest: SpaceManifest = { space: plan.space, nextLabel: 0, segments: [], files: {} };
-    const capacity = Math.max(1024, Math.ceil(plan.fresh.length * 1.1));
-    space = new SpaceIndex(
-      plan.space,
-      HnswStore.create(embedder.dimensions, hnsw, capacity),
-      LexicalIndex.create(),
-      new Map(),
-      manifest,
-    );
+  if (prev && prevSpaceDir) {
+    deadRecords = (prev.deadRecords ?? 0) + deleted;
+    const shards = prev.lexicalShards ?? 1;
+    if (deadRecords > live || shardCount >= 2 * shards) {
+      mode = 'rebuild';
+      deadRecords = 0;
+    } else {
+      mode = 'patch';
+      shardCount = shards;
+    }
   }
-  for (const label of plan.deleteLabels) {
-    if (!space.chunks.has(label)) continue;
-    space.vectors.remove(label);
-    space.lexical.remove(label);
-    space.chunks.delete(label);
-    deadRecords++;
-  }
-  const manifest = space.manifest;
-  const labelOf = new Map<string, number>();
-  const fresh: Array<{ label: number; chunk: Chunk }> = [];
-  for (const chunk of plan.fresh) {
-    const label = manifest.nextLabel++;
-    labelOf.set(`${chunk.source}\0${chunk.id}`, label);
-    fresh.push({ label, chunk });
-  }
-  space.vectors.reserve(fresh.length);
-  for (let i = 0; i < fresh.length; i += EMBED_BATCH) {
-    const batch = fresh.slice(i, i + EMBED_BATCH);
-    const vectors = await embedder.embedDocuments(batch.map((f) => f.chunk.embedText));
-    batch.forEach((f, j) => {
-      space.vectors.add(f.label, vectors[j] as number[]);
-      space.chunks.set(f.label, f.chunk);
-    });
-    space.lexical.addAll(
-      batch.map((f) => ({ label: f.label, title: f.chunk.title, text: lexicalText(f.chunk) })),
-    );
-    onIndexed(batch.length);
-  }
+  const shardOf = (source: string) => lexicalShardOf(source, shardCount);
+
+  // Labels for fresh chunks; fresh records go out sorted by shard so the writer can finish
+  // each shard as soon as the next one starts.
+  const manifest: SpaceManifest = {
+    space: plan.space,
+    nextLabel: prev?.nextLabel ?? 0,
+    segments: [],
+    files: plan.files,
+    skipped: plan.skippedFiles,
+    deadRecords,
+    lexicalShards: shardCount,
+  };
+  const fresh: WriterRecord[] = plan.fresh.map((chunk) => ({
+    label: manifest.nextLabel++,
+    shard: shardOf(chunk.source),
+    chunk,
+  }));
+  fresh.sort((a, b) => a.shard - b.shard);
+  const keep: number[] = [];
+  const labelOf = new Map<string, number>(fresh.map((r) => [`${r.chunk.source}\0${r.chunk.id}`, r.label]));
   for (const [source, entry] of Object.entries(plan.files)) {
     for (const c of entry.chunks) {
       if (c.label === -1) c.label = labelOf.get(`${source}\0${c.id}`) ?? -1;
+      else if (mode === 'rebuild') keep.push(c.label);
     }
   }
-  manifest.files = plan.files;
-  manifest.skipped = plan.skippedFiles;
-  return { space, fresh, deadRecords };
+
+  const deletes = new Map<number, number[]>();
+  if (mode === 'patch') {
+    for (const [source, labels] of plan.deletes) {
+      const shard = shardOf(source);
+      const list = deletes.get(shard);
+      if (list) list.push(...labels);
+      else deletes.set(shard, [...labels]);
+    }
+  }
+  const freshShards = [...new Set(fresh.map((r) => r.shard))];
+  const touched = new Set([...freshShards, ...deletes.keys()]);
+  // Documents the writer will index: fresh ones, plus those of touched shards it loads (patch)
+  // or every kept one (rebuild).
+  const lexicalDocs =
+    fresh.length + (mode === 'patch' ? Math.round((touched.size * prevLive) / shardCount) : keep.length);
+  const writer = ctx.writerFor(
+    {
+      spaceDir,
+      prevSpaceDir: prev ? prevSpaceDir : null,
+      shardCount,
+      mode,
+      prevSegments: prev?.segments ?? [],
+      deletes: [...deletes],
+      freshShards,
+      keep,
+      ...(ctx.opts.writerFault ? { fault: ctx.opts.writerFault } : {}),
+    },
+    lexicalDocs,
+  );
+  try {
+    // The writer needs only the chunks, not the vectors: hand it everything now, so it indexes
+    // and writes (in its thread) while this thread embeds and inserts, and is done by the end.
+    for (let i = 0; i < fresh.length; i += EMBED_BATCH) writer.add(fresh.slice(i, i + EMBED_BATCH));
+    const hnswFile = path.join(spaceDir, 'hnsw.bin');
+    let saved: Promise<void>;
+    if (prev && prevSpaceDir && fresh.length === 0 && deleted === 0) {
+      linkOrCopy(path.join(prevSpaceDir, 'hnsw.bin'), hnswFile); // no vector changed
+      saved = Promise.resolve();
+    } else {
+      // Vectors: of the previous version, only hnsw.bin is loaded.
+      const early = ctx.preloaded.get(plan.space);
+      const vectors =
+        prev && prevSpaceDir
+          ? early
+            ? await early
+            : HnswStore.load(path.join(prevSpaceDir, 'hnsw.bin'), embedder.dimensions, hnsw, prevLive)
+          : HnswStore.create(embedder.dimensions, hnsw, Math.max(1024, Math.ceil(fresh.length * 1.05)));
+      for (const labels of plan.deletes.values()) for (const label of labels) vectors.remove(label);
+      vectors.reserve(fresh.length);
+      await embedAndInsert(fresh, embedder, vectors, writer, onIndexed);
+      saved = vectors.saveAsync(hnswFile);
+    }
+    ctx.opts.onProgress?.({ phase: 'write', done: 0, total: 1, message: plan.space });
+    const [written] = await Promise.all([writer.close(), saved]);
+    manifest.segments = written.segments;
+    writeJsonSync(path.join(spaceDir, 'manifest.json'), manifest);
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
 }
 
-/** What BM25 sees: heading path and passage (the title is its own field). */
-function lexicalText(chunk: Chunk): string {
-  return chunk.headingPath?.length ? `${chunk.headingPath.join(' ')}\n${chunk.text}` : chunk.text;
+/** Embed and insert the fresh chunks, embedding up to EMBED_AHEAD batches ahead of the insertion. */
+async function embedAndInsert(
+  fresh: WriterRecord[],
+  embedder: Embedder,
+  vectors: HnswStore,
+  writer: SpaceWriterHandle,
+  onIndexed: (n: number) => void,
+): Promise<void> {
+  const ahead: Array<Promise<number[][]>> = [];
+  let next = 0;
+  const fill = () => {
+    while (next < fresh.length && ahead.length < EMBED_AHEAD) {
+      const p = embedder.embedDocuments(fresh.slice(next, next + EMBED_BATCH).map((r) => r.chunk.embedText));
+      p.catch(() => {}); // awaited below; never an unhandled rejection if the run fails first
+      ahead.push(p);
+      next += EMBED_BATCH;
+    }
+  };
+  fill();
+  for (let i = 0; i < fresh.length; i += EMBED_BATCH) {
+    const embedded = await (ahead.shift() as Promise<number[][]>);
+    // An embedder that works off this thread (a worker, a remote API) embeds the next batches
+    // while this one is inserted.
+    fill();
+    writer.check(); // fail fast if the writer thread has failed
+    const labels: number[] = [];
+    for (let j = i; j < Math.min(i + EMBED_BATCH, fresh.length); j++)
+      labels.push((fresh[j] as WriterRecord).label);
+    vectors.addMany(labels, embedded);
+    onIndexed(labels.length);
+  }
 }

@@ -75,7 +75,12 @@ export function buildAnswerPrompt(input: AnswerPromptInput): BuiltPrompt {
       countTokens(SEPARATOR) -
       JOIN_MARGIN;
     if (room >= MIN_PARTIAL_TOKENS) {
-      const partial = { n, title: p.title, source: p.source, text: truncateToTokens(p.text, room) + ELLIPSIS };
+      const partial = {
+        n,
+        title: p.title,
+        source: p.source,
+        text: truncateToTokens(p.text, room) + ELLIPSIS,
+      };
       included.push(partial);
       remaining -= countTokens(formatPassage(partial)) + countTokens(SEPARATOR) + JOIN_MARGIN;
     }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { CopilotError } from '../errors.js';
 
@@ -44,10 +45,24 @@ export class HnswStore {
     try {
       index.readIndexSync(file, true);
     } catch (cause) {
-      throw new CopilotError('index:corrupt', `Cannot read the vector index at ${file}.`, {
-        cause,
-        hint: 'Rebuild it with `npm run ingest -- --full`.',
-      });
+      throw corrupt(file, cause);
+    }
+    index.setEf(params.efSearch);
+    return new HnswStore(index, dimensions, liveCount);
+  }
+
+  /** load() on the libuv thread pool: the main thread goes on with other work meanwhile. */
+  static async loadAsync(
+    file: string,
+    dimensions: number,
+    params: HnswParams,
+    liveCount: number,
+  ): Promise<HnswStore> {
+    const index = new HierarchicalNSW('cosine', dimensions);
+    try {
+      await index.readIndex(file, true);
+    } catch (cause) {
+      throw corrupt(file, cause);
     }
     index.setEf(params.efSearch);
     return new HnswStore(index, dimensions, liveCount);
@@ -69,13 +84,23 @@ export class HnswStore {
   }
 
   add(label: number, vector: number[]): void {
-    if (vector.length !== this.dimensions) {
+    this.reserve(1);
+    this.insert(label, vector);
+  }
+
+  /** Insert many points: one capacity check, then plain addPoint calls (the build's hot loop). */
+  addMany(labels: readonly number[], vectors: readonly number[][]): void {
+    this.reserve(labels.length);
+    for (let i = 0; i < labels.length; i++) this.insert(labels[i] as number, vectors[i] as number[]);
+  }
+
+  private insert(label: number, vector: number[]): void {
+    if (vector?.length !== this.dimensions) {
       throw new CopilotError(
         'index:dimension_mismatch',
-        `Vector has ${vector.length} dimensions, index has ${this.dimensions}.`,
+        `Vector has ${vector?.length ?? 0} dimensions, index has ${this.dimensions}.`,
       );
     }
-    this.reserve(1);
     this.index.addPoint(vector, label, true);
     this.live++;
   }
@@ -98,7 +123,33 @@ export class HnswStore {
 
   save(file: string): void {
     this.index.writeIndexSync(file);
+    assertWritten(file);
   }
+
+  /** Write on the libuv thread pool, so the main thread can do other work meanwhile. */
+  async saveAsync(file: string): Promise<void> {
+    await this.index.writeIndex(file);
+    assertWritten(file);
+  }
+}
+
+function corrupt(file: string, cause: unknown): CopilotError {
+  return new CopilotError('index:corrupt', `Cannot read the vector index at ${file}.`, {
+    cause,
+    hint: 'Rebuild it with `npm run ingest -- --full`.',
+  });
+}
+
+/** hnswlib does not check that its output file opened: an unwritable path fails silently. */
+function assertWritten(file: string): void {
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    /* missing */
+  }
+  if (size === 0)
+    throw new CopilotError('index:write_failed', `Could not write the vector index to ${file}.`);
 }
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {

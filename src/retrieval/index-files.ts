@@ -1,21 +1,30 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotError } from '../errors.js';
 import type { Chunk } from '../ingest/types.js';
 import { type HnswParams, HnswStore } from './hnsw-store.js';
-import { LexicalIndex } from './lexical.js';
+import { linkOrCopy } from './index-names.js';
+import { LexicalIndex, lexicalShardFile } from './lexical.js';
 import { SpaceIndex, type SpaceManifest } from './space-index.js';
 
 /**
  * On-disk layout (DESIGN §4):
  *   INDEX_DIR/CURRENT                     name of the version being served (swapped by rename)
  *   INDEX_DIR/versions/<v>/meta.json      embedder id, dimensions, HNSW params, spaces
- *   INDEX_DIR/versions/<v>/<space>/       hnsw.bin, lexical.json, manifest.json, seg-*.jsonl
+ *   INDEX_DIR/versions/<v>/<space>/       manifest.json, hnsw.bin, lexical-<i>.json (BM25 shards),
+ *                                         seg-*.jsonl (chunk records)
  *   INDEX_DIR/cache/                      embedding cache (survives versions)
  * A version directory is complete before CURRENT names it, so readers never see a partial index.
+ * An incremental run hard-links every file it does not change (segments, untouched lexical
+ * shards, whole unchanged spaces) from the previous version.
+ *
+ * Format 2 shards the lexical index; format 1 (one lexical.json) is still readable, and the
+ * indexer rebuilds it as format 2.
  */
-export const INDEX_FORMAT = 1;
+export { linkOrCopy, newSegmentName, newVersionName } from './index-names.js';
+
+export const INDEX_FORMAT = 2;
+const READABLE_FORMATS = new Set([1, 2]);
 
 export interface IndexMeta {
   format: number;
@@ -35,10 +44,6 @@ export const layout = {
   space: (versionDir: string, space: string) => path.join(versionDir, space),
   cache: (indexDir: string) => path.join(indexDir, 'cache'),
 };
-
-export function newVersionName(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`;
-}
 
 export function readCurrentVersion(indexDir: string): string | null {
   try {
@@ -64,7 +69,7 @@ export function writeCurrentVersion(indexDir: string, version: string): void {
 
 export function readMeta(versionDir: string): IndexMeta {
   const meta = JSON.parse(fs.readFileSync(path.join(versionDir, 'meta.json'), 'utf8')) as IndexMeta;
-  if (meta.format !== INDEX_FORMAT) {
+  if (!READABLE_FORMATS.has(meta.format)) {
     throw new CopilotError('index:format', `Index format ${meta.format} is not supported by this version.`, {
       hint: 'Rebuild it with `npm run ingest -- --full`.',
     });
@@ -82,8 +87,19 @@ export interface LoadedSpace {
   deadRecords: number;
 }
 
+export function readManifest(spaceDir: string): SpaceManifest {
+  return JSON.parse(fs.readFileSync(path.join(spaceDir, 'manifest.json'), 'utf8')) as SpaceManifest;
+}
+
+/** Names of a space's lexical shard files, in shard order. */
+export function lexicalFiles(manifest: SpaceManifest): string[] {
+  if (manifest.lexicalShards === undefined) return ['lexical.json']; // format 1
+  return Array.from({ length: manifest.lexicalShards }, (_, i) => lexicalShardFile(i));
+}
+
+/** Load a whole space for searching: chunk records, vectors and every lexical shard. */
 export function loadSpace(spaceDir: string, dimensions: number, params: HnswParams): LoadedSpace {
-  const manifest = JSON.parse(fs.readFileSync(path.join(spaceDir, 'manifest.json'), 'utf8')) as SpaceManifest;
+  const manifest = readManifest(spaceDir);
   const live = new Set<number>();
   for (const f of Object.values(manifest.files)) for (const c of f.chunks) live.add(c.label);
   const chunks = new Map<number, Chunk>();
@@ -102,38 +118,10 @@ export function loadSpace(spaceDir: string, dimensions: number, params: HnswPara
     }
   }
   const vectors = HnswStore.load(path.join(spaceDir, 'hnsw.bin'), dimensions, params, live.size);
-  const lexical = LexicalIndex.fromJSON(fs.readFileSync(path.join(spaceDir, 'lexical.json'), 'utf8'));
+  const lexical = LexicalIndex.fromJSON(
+    ...lexicalFiles(manifest).map((f) => fs.readFileSync(path.join(spaceDir, f), 'utf8')),
+  );
   return { index: new SpaceIndex(manifest.space, vectors, lexical, chunks, manifest), deadRecords: dead };
-}
-
-/**
- * Write a space into `spaceDir`. Segments that already exist in `prevSpaceDir` are hard-linked
- * (cost grows with what changed, not with the size of the space); `fresh` chunks go into a new
- * segment. With `compact`, all live chunks are rewritten into one segment instead.
- */
-export function saveSpace(
-  spaceDir: string,
-  index: SpaceIndex,
-  opts: { prevSpaceDir: string | null; fresh: Array<{ label: number; chunk: Chunk }>; compact: boolean },
-): void {
-  fs.mkdirSync(spaceDir, { recursive: true });
-  const manifest = index.manifest;
-  const writeSegment = (records: Array<{ label: number; chunk: Chunk }>): string => {
-    const name = `seg-${newVersionName()}.jsonl`;
-    const body = records.map((r) => JSON.stringify({ label: r.label, ...r.chunk })).join('\n');
-    fs.writeFileSync(path.join(spaceDir, name), body ? `${body}\n` : '');
-    return name;
-  };
-  if (opts.compact || !opts.prevSpaceDir) {
-    manifest.segments = [writeSegment([...index.chunks].map(([label, chunk]) => ({ label, chunk })))];
-  } else {
-    for (const seg of manifest.segments)
-      linkOrCopy(path.join(opts.prevSpaceDir, seg), path.join(spaceDir, seg));
-    if (opts.fresh.length > 0) manifest.segments.push(writeSegment(opts.fresh));
-  }
-  index.vectors.save(path.join(spaceDir, 'hnsw.bin'));
-  fs.writeFileSync(path.join(spaceDir, 'lexical.json'), index.lexical.toJSON());
-  writeJsonSync(path.join(spaceDir, 'manifest.json'), manifest);
 }
 
 /** Copy an unchanged space from the previous version without rewriting it. */
@@ -141,13 +129,5 @@ export function linkSpace(prevSpaceDir: string, spaceDir: string): void {
   fs.mkdirSync(spaceDir, { recursive: true });
   for (const name of fs.readdirSync(prevSpaceDir)) {
     linkOrCopy(path.join(prevSpaceDir, name), path.join(spaceDir, name));
-  }
-}
-
-function linkOrCopy(from: string, to: string): void {
-  try {
-    fs.linkSync(from, to);
-  } catch {
-    fs.copyFileSync(from, to);
   }
 }

@@ -18,6 +18,10 @@ export interface SpaceManifest {
   nextLabel: number;
   /** Chunk segment files (append-only JSONL); dead records are dropped at load and compacted. */
   segments: string[];
+  /** Records in `segments` that are no longer live (compaction rewrites them when they outnumber the live ones). */
+  deadRecords?: number;
+  /** Number of lexical shards (`lexical-<i>.json`); absent in format-1 indexes (one `lexical.json`). */
+  lexicalShards?: number;
   files: Record<string, ManifestFile>;
   /** Files that could not be indexed, so an unchanged bad file is not re-read (or called stale). */
   skipped?: Record<string, { size: number; mtimeMs: number; reason: string }>;

@@ -6,6 +6,7 @@ import { withEmbeddingCache } from '../../src/retrieval/embedders/cache.js';
 import { createLocalEmbedder } from '../../src/retrieval/embedders/local.js';
 import { layout, readCurrentVersion } from '../../src/retrieval/index-files.js';
 import { openIndex } from '../../src/retrieval/index-reader.js';
+import { lexicalShardCount, lexicalShardOf } from '../../src/retrieval/lexical.js';
 import type { SearchMode } from '../../src/retrieval/types.js';
 import { tmpDir, writeFiles } from '../helpers/tmp.js';
 
@@ -123,5 +124,186 @@ describe('incremental indexing', () => {
     const run = await ingest(true);
     expect(run.embedded).toBe(0);
     expect(run.chunks).toBeGreaterThan(0);
+  });
+});
+
+describe('incremental cost and the writer thread (a space of many files)', () => {
+  const base = tmpDir();
+  const kb = path.join(base, 'knowledge');
+  const idx = path.join(base, 'index');
+  const FILES = 80; // enough for planning to load files in the helper thread too
+  // Each file has a unique code word, so BM25 can find each one exactly.
+  const fileText = (i: number, extra = '') =>
+    `# Policy ${i}\n\n## Scope\n\nPolicy ${i} covers code WX${1000 + i} for parcels and refunds.${extra}\n\n## Details\n\nDetail ${i}: settlement happens weekly for merchant ${i}.${extra}\n`;
+  const run = async (over: Partial<Parameters<typeof runIndex>[0]> = {}) =>
+    runIndex({
+      knowledgeDir: kb,
+      indexDir: idx,
+      embedder: await withEmbeddingCache(createLocalEmbedder(), path.join(layout.cache(idx), 'embeddings')),
+      hnsw,
+      maxFileBytes: 1 << 20,
+      lexicalShardTarget: 20, // about 160 chunks → 8 shards
+      ...over,
+    });
+  const spaceDir = (version: string) => layout.space(layout.version(idx, version), 'default');
+  const inodes = (dir: string) =>
+    Object.fromEntries(fs.readdirSync(dir).map((n) => [n, fs.statSync(path.join(dir, n)).ino]));
+  const lexicalSources = async (query: string) =>
+    (
+      await openIndex({ indexDir: idx, embedder: createLocalEmbedder(), hnsw }).search(query, {
+        space: 'default',
+        k: 5,
+        mode: 'lexical',
+      })
+    ).map((h) => h.chunk.source);
+
+  beforeAll(() => {
+    writeFiles(kb, Object.fromEntries(Array.from({ length: FILES }, (_, i) => [`p-${i}.md`, fileText(i)])));
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it('builds lexical shards in the worker thread and finds every file', async () => {
+    const built = await run({ writer: 'worker' });
+    const manifest = JSON.parse(fs.readFileSync(path.join(spaceDir(built.version), 'manifest.json'), 'utf8'));
+    expect(manifest.lexicalShards).toBeGreaterThan(4);
+    for (const i of [0, 17, 39]) expect((await lexicalSources(`WX${1000 + i}`))[0]).toBe(`p-${i}.md`);
+  });
+
+  it('an edit to one file rewrites only its lexical shard; other shards and segments are hard-linked', async () => {
+    const before = readCurrentVersion(idx) as string;
+    const oldDir = spaceDir(before);
+    const old = inodes(oldDir);
+    fs.appendFileSync(path.join(kb, 'p-7.md'), '\n## New\n\nA fresh paragraph mentioning ZQ7777 coupons.\n');
+    const inc = await run({ writer: 'worker' });
+    expect(inc).toMatchObject({ updated: 1, unchanged: FILES - 1, embedded: 1 });
+    const newDir = spaceDir(inc.version);
+    const now = inodes(newDir);
+    const manifest = JSON.parse(fs.readFileSync(path.join(newDir, 'manifest.json'), 'utf8'));
+    const touched = `lexical-${lexicalShardOf('p-7.md', manifest.lexicalShards)}.json`;
+    const shardFiles = Object.keys(old).filter((n) => n.startsWith('lexical-'));
+    expect(shardFiles.length).toBe(manifest.lexicalShards);
+    for (const name of shardFiles) {
+      if (name === touched) expect(now[name]).not.toBe(old[name]);
+      else expect(now[name], name).toBe(old[name]);
+    }
+    const oldSegments = Object.keys(old).filter((n) => n.startsWith('seg-'));
+    for (const seg of oldSegments) expect(now[seg], seg).toBe(old[seg]);
+    expect(manifest.segments).toEqual([...oldSegments.sort(), expect.stringMatching(/^seg-/)]);
+    expect(now['hnsw.bin']).not.toBe(old['hnsw.bin']);
+    expect(await lexicalSources('ZQ7777')).toEqual(['p-7.md']);
+    expect((await lexicalSources('WX1007'))[0]).toBe('p-7.md');
+    expect((await lexicalSources('WX1023'))[0]).toBe('p-23.md');
+  });
+
+  it('a removed file leaves every search mode, and its shard alone is rewritten', async () => {
+    const before = readCurrentVersion(idx) as string;
+    const old = inodes(spaceDir(before));
+    fs.rmSync(path.join(kb, 'p-11.md'));
+    const inc = await run({ writer: 'inline' });
+    expect(inc.removed).toBe(1);
+    const now = inodes(spaceDir(inc.version));
+    const changed = Object.keys(old).filter((n) => n.startsWith('lexical-') && now[n] !== old[n]);
+    expect(changed).toHaveLength(1);
+    const index = openIndex({ indexDir: idx, embedder: createLocalEmbedder(), hnsw });
+    for (const mode of ['hybrid', 'vector', 'lexical'] as const) {
+      const hits = await index.search('Policy 11 covers code WX1011', { space: 'default', k: 40, mode });
+      expect(hits.map((h) => h.chunk.source)).not.toContain('p-11.md');
+    }
+  });
+
+  it.each(['throw', 'exit'] as const)(
+    'a writer thread that fails (%s) fails the run and the previous version keeps serving',
+    async (fault) => {
+      const before = readCurrentVersion(idx) as string;
+      fs.appendFileSync(
+        path.join(kb, 'p-3.md'),
+        `\n## Fault ${fault}\n\nAnother paragraph about ${fault} handling.\n`,
+      );
+      await expect(run({ writer: 'worker', writerFault: fault })).rejects.toThrow(/writer/i);
+      expect(readCurrentVersion(idx)).toBe(before);
+      expect(fs.readdirSync(layout.versions(idx)).some((n) => n.includes('.tmp-'))).toBe(false);
+      expect((await lexicalSources('WX1003'))[0]).toBe('p-3.md');
+      const next = await run({ writer: 'worker' });
+      expect(next.version).not.toBe(before);
+      expect(next.updated).toBe(1);
+    },
+  );
+
+  it('compaction and resharding rebuild the lexical index from the segments', async () => {
+    const rewriteAll = (extra: string) => {
+      for (let i = 0; i < FILES; i++) {
+        if (i !== 11) fs.writeFileSync(path.join(kb, `p-${i}.md`), fileText(i, ` ${extra} ${i}.`));
+      }
+    };
+    const before = readCurrentVersion(idx) as string;
+    const m0 = JSON.parse(fs.readFileSync(path.join(spaceDir(before), 'manifest.json'), 'utf8'));
+    expect(m0.segments.length).toBeGreaterThan(1);
+    expect(m0.deadRecords).toBeGreaterThan(0);
+    // Every chunk rewritten: dead records outnumber live ones, so the segments are compacted.
+    rewriteAll('Revised again');
+    const twice = await run({ writer: 'worker' });
+    const m2 = JSON.parse(fs.readFileSync(path.join(spaceDir(twice.version), 'manifest.json'), 'utf8'));
+    expect(m2).toMatchObject({ deadRecords: 0, lexicalShards: m0.lexicalShards });
+    expect(m2.segments).toHaveLength(1);
+    expect((await lexicalSources('WX1031'))[0]).toBe('p-31.md');
+    expect(await lexicalSources('Revised again 31')).toContain('p-31.md');
+    // A space grown to twice its shard count gets every shard rebuilt at the new count.
+    fs.appendFileSync(path.join(kb, 'p-5.md'), '\nOne more line.\n');
+    const grown = await run({ writer: 'inline', lexicalShardTarget: 2 });
+    const m3 = JSON.parse(fs.readFileSync(path.join(spaceDir(grown.version), 'manifest.json'), 'utf8'));
+    expect(m3.lexicalShards).toBe(lexicalShardCount(grown.chunks, 2));
+    expect(m3.lexicalShards).toBeGreaterThanOrEqual(2 * m2.lexicalShards);
+    for (const i of [0, 5, 39]) expect((await lexicalSources(`WX${1000 + i}`))[0]).toBe(`p-${i}.md`);
+    expect(await lexicalSources('WX1011')).toEqual([]);
+  });
+
+  it('a helper thread that fails while loading files fails the run; the previous version keeps serving', async () => {
+    const before = readCurrentVersion(idx) as string;
+    await expect(run({ full: true, writerFault: 'throw' })).rejects.toThrow(/loading files/i);
+    await expect(run({ full: true, writerFault: 'exit' })).rejects.toThrow(/exited|crashed/i);
+    expect(readCurrentVersion(idx)).toBe(before);
+    expect(fs.readdirSync(layout.versions(idx)).some((n) => n.includes('.tmp-'))).toBe(false);
+    expect((await lexicalSources('WX1046'))[0]).toBe('p-46.md');
+    // A full rebuild with the helper loads every file (main thread and helper) and changes nothing.
+    const full = await run({ full: true, writer: 'worker' });
+    expect(full).toMatchObject({ documents: FILES - 1, added: FILES - 1, embedded: 0 });
+    expect((await lexicalSources('WX1046'))[0]).toBe('p-46.md');
+  });
+});
+
+describe('index format 1 (one lexical.json)', () => {
+  it('is still served, and the next run rebuilds it as the current format with a warning', async () => {
+    const base = tmpDir();
+    const kb = path.join(base, 'knowledge');
+    const idx = path.join(base, 'index');
+    writeFiles(kb, { 'a.md': '# Alpha\n\nCoupon code KETTLE20 gives 20% off kettles.\n' });
+    const embedder = createLocalEmbedder();
+    const opts = { knowledgeDir: kb, indexDir: idx, embedder, hnsw, maxFileBytes: 1 << 20 };
+    const first = await runIndex(opts);
+    // Turn it into what format 1 wrote: one lexical.json, no shard count in the manifest.
+    const versionDir = layout.version(idx, first.version);
+    const spaceDir = layout.space(versionDir, 'default');
+    fs.renameSync(path.join(spaceDir, 'lexical-0.json'), path.join(spaceDir, 'lexical.json'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(spaceDir, 'manifest.json'), 'utf8'));
+    delete manifest.lexicalShards;
+    delete manifest.deadRecords;
+    fs.writeFileSync(path.join(spaceDir, 'manifest.json'), JSON.stringify(manifest));
+    const meta = JSON.parse(fs.readFileSync(path.join(versionDir, 'meta.json'), 'utf8'));
+    fs.writeFileSync(path.join(versionDir, 'meta.json'), JSON.stringify({ ...meta, format: 1 }));
+
+    const old = openIndex({ indexDir: idx, embedder, hnsw });
+    expect((await old.search('KETTLE20', { space: 'default', mode: 'lexical' }))[0]?.chunk.source).toBe(
+      'a.md',
+    );
+    const warnings: string[] = [];
+    const next = await runIndex({ ...opts, warn: (msg) => warnings.push(msg) });
+    expect(warnings.join('\n')).toMatch(/format changed/);
+    expect(next.version).not.toBe(first.version);
+    const fresh = openIndex({ indexDir: idx, embedder, hnsw });
+    expect(fresh.meta.format).toBe(2);
+    expect((await fresh.search('KETTLE20', { space: 'default', mode: 'lexical' }))[0]?.chunk.source).toBe(
+      'a.md',
+    );
+    fs.rmSync(base, { recursive: true, force: true });
   });
 });

@@ -70,6 +70,13 @@ function encodeRecords(entries: ReadonlyArray<readonly [string, Float32Array]>, 
   return out;
 }
 
+/** Float32Array → number[] with a plain loop (Array.from iterates, ~10x slower at 100k vectors). */
+function toArray(vec: Float32Array): number[] {
+  const out = new Array<number>(vec.length);
+  for (let i = 0; i < vec.length; i++) out[i] = vec[i]!;
+  return out;
+}
+
 export async function withEmbeddingCache(inner: Embedder, cacheDir: string): Promise<CachedEmbedder> {
   const dims = inner.dimensions;
   const file = path.join(cacheDir, cacheFileName(inner.id));
@@ -126,7 +133,7 @@ export async function withEmbeddingCache(inner: Embedder, cacheDir: string): Pro
       }
       misses += missing.size;
       hits += texts.length - missing.size;
-      return keys.map((key) => Array.from(entries.get(key)!));
+      return keys.map((key) => toArray(entries.get(key)!));
     },
     embedQuery: (text) => inner.embedQuery(text),
     stats: () => ({ hits, misses }),
