@@ -497,6 +497,7 @@ async function applyPlan(
       deletes: [...deletes],
       freshShards,
       keep,
+      background: fresh.length >= WORKER_MIN_DOCS,
       ...(ctx.opts.writerFault ? { fault: ctx.opts.writerFault } : {}),
     },
     lexicalDocs,

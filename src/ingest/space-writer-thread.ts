@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../retrieval/worker-spawn.js';
+import { setThreadPriority, spawnWorker } from '../retrieval/worker-spawn.js';
 import type { LoadRequest, LoadResult } from './load-chunk.js';
 import {
   SpaceWriter,
@@ -58,9 +58,17 @@ export class SpaceWriterThread {
   private nextJob = 1;
   private dead: Error | null = null;
   private stopping = false;
+  /** The worker's OS thread id once it has reported it, and the priority it should have. */
+  private tid: number | null = null;
+  private nice = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (msg: WriterReply) => {
+      if (msg.type === 'thread') {
+        this.tid = msg.tid;
+        if (this.nice !== 0) setThreadPriority(this.tid, this.nice);
+        return;
+      }
       const load = this.loads.get(msg.job);
       if (load) {
         this.loads.delete(msg.job);
@@ -104,6 +112,9 @@ export class SpaceWriterThread {
     const id = this.nextJob++;
     const job: Job = { error: this.dead, done: null };
     this.jobs.set(id, job);
+    // Low priority while the job overlaps the insertion on the main thread; normal again once
+    // the main thread waits for it (close), so what is left is not starved by other processes.
+    if (spec.background) this.setNice(19);
     this.post({ type: 'open', job: id, spec });
     return {
       add: (records) => {
@@ -115,6 +126,7 @@ export class SpaceWriterThread {
       },
       close: () =>
         new Promise<SpaceWriterResult>((resolve, reject) => {
+          this.setNice(0);
           if (job.error) return reject(job.error);
           job.done = { resolve, reject };
           this.post({ type: 'close', job: id });
@@ -134,6 +146,11 @@ export class SpaceWriterThread {
       this.loads.set(id, { resolve, reject });
       this.post({ type: 'load', job: id, files, ...(fault ? { fault } : {}) });
     });
+  }
+
+  private setNice(nice: number): void {
+    this.nice = nice;
+    setThreadPriority(this.tid, nice);
   }
 
   async stop(): Promise<void> {

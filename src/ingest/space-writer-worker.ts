@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { lowerThreadPriority } from '../retrieval/worker-spawn.js';
+import { osThreadId } from '../retrieval/worker-spawn.js';
 import type { LoadRequest, LoadResult } from './load-chunk.js';
 import { SpaceWriter, type SpaceWriterSpec, type WriterRecord } from './space-writer.js';
 
@@ -12,6 +12,7 @@ export type WriterRequest =
   | { type: 'load'; job: number; files: LoadRequest[]; fault?: 'throw' | 'exit' };
 
 export type WriterReply =
+  | { type: 'thread'; job: 0; tid: number | null }
   | { type: 'closed'; job: number; result: ReturnType<SpaceWriter['finish']> }
   | { type: 'loaded'; job: number; results: LoadResult[] }
   | { type: 'failed'; job: number; message: string; stack?: string };
@@ -19,8 +20,8 @@ export type WriterReply =
 const port = parentPort;
 if (!port) throw new Error('space-writer-worker must run in a worker thread');
 
-// Lexical indexing and segment writing only need the CPU the HNSW insertion leaves free.
-lowerThreadPriority();
+// The main thread sets this thread's priority (low while it overlaps a long HNSW insertion).
+port.postMessage({ type: 'thread', job: 0, tid: osThreadId() } satisfies WriterReply);
 
 const writers = new Map<number, SpaceWriter>();
 const failed = new Set<number>();

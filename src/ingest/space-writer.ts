@@ -34,6 +34,12 @@ export interface SpaceWriterSpec {
   freshShards: number[];
   /** rebuild: labels of the previous version that stay live. */
   keep: number[];
+  /**
+   * The job overlaps a long HNSW insertion (a build): its thread runs at low priority meanwhile,
+   * taking only the CPU the insertion leaves free. A small incremental job is on the critical
+   * path of its run and keeps normal priority.
+   */
+  background?: boolean;
   /** Test hook: fail like a crashing writer would. */
   fault?: 'throw' | 'exit';
 }

@@ -50,7 +50,7 @@ export function lexicalText(chunk: Pick<Chunk, 'headingPath' | 'text'>): string 
 }
 
 /** About this many chunks per shard in a large space. */
-export const LEXICAL_SHARD_TARGET = 5_000;
+export const LEXICAL_SHARD_TARGET = 2_500;
 
 /** Shard count for a space of `chunks` chunks (fixed at a full build, kept by incremental ones). */
 export function lexicalShardCount(chunks: number, target = LEXICAL_SHARD_TARGET): number {
@@ -131,8 +131,27 @@ export class LexicalShard {
     return results.slice(0, k).map((r) => ({ label: r.id as number, score: r.score }));
   }
 
+  /**
+   * Whether a processed term occurs in a live document: a direct look-up in the term index (a
+   * search would score every document with the term, thousands for a common word in a large
+   * space). Same answer as an exact OR search for the term's tokens.
+   */
   knows(term: string): boolean {
-    return this.ms.search(term, { prefix: false, fuzzy: false, processTerm: (t) => t }).length > 0;
+    const m = this.ms as unknown as MiniSearchState;
+    const index = m._index as unknown as {
+      get?: (t: string) => Map<number, Map<number, number>> | undefined;
+    };
+    if (typeof index.get !== 'function' || !(m._documentIds instanceof Map)) {
+      return this.ms.search(term, { prefix: false, fuzzy: false, processTerm: (t) => t }).length > 0;
+    }
+    for (const token of tokenize(term)) {
+      const fields = index.get(token);
+      if (!fields) continue;
+      // Discarded documents leave their postings until a vacuum: only live ones count.
+      for (const docs of fields.values())
+        for (const id of docs.keys()) if (m._documentIds.has(id)) return true;
+    }
+    return false;
   }
 
   /** minisearch's JSON format (loadJSON reads it), written without its intermediate objects. */

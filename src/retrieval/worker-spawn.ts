@@ -39,17 +39,28 @@ function tsxEsmApi(): string {
   return tsxApi;
 }
 
-/**
- * Lower the calling thread's scheduling priority (Linux: nice is per thread). Background work
- * such as building lexical shards then takes only the CPU the main thread leaves free, instead of
- * slowing down the HNSW insertion (or request handling) it runs beside. Best effort: elsewhere,
- * or without permission, the thread keeps its priority.
- */
-export function lowerThreadPriority(nice = 19): void {
+/** The calling thread's OS thread id (Linux), or null where that is not known. */
+export function osThreadId(): number | null {
   try {
     const tid = Number(path.basename(fs.readlinkSync('/proc/thread-self')));
-    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, nice);
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
   } catch {
-    /* not Linux, or not permitted */
+    return null;
+  }
+}
+
+/**
+ * Set a thread's scheduling priority (Linux: nice is per thread, and any thread of the process
+ * may set it for another). Background work such as building lexical shards can then take only
+ * the CPU the main thread leaves free. Best effort: raising a priority again needs privilege
+ * (root or RLIMIT_NICE); without it, or off Linux, the thread keeps the priority it has.
+ */
+export function setThreadPriority(tid: number | null, nice: number): boolean {
+  if (tid === null) return false;
+  try {
+    os.setPriority(tid, nice);
+    return true;
+  } catch {
+    return false;
   }
 }
