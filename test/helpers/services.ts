@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { type Browser, chromium } from 'playwright-core';
 
 /**
  * Services the integration tests need. In CI (CI=true) a missing service is a failure, never a
@@ -38,4 +39,20 @@ function requireOrNotice(what: string, where: string, ok: boolean): boolean {
   if (process.env.CI) throw new Error(`${what} is required in CI but not reachable at ${where}`);
   console.warn(`\n  NOTICE: ${what} not available at ${where}: skipping the tests that need it.\n`);
   return false;
+}
+
+/** Debian's Chromium, headless, with the background traffic this closed network refuses turned off. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
 }

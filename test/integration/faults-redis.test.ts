@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeOpenAI, type RecordedRequest, startFakeOpenAI } from '../fakes/openai-server.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import { type ChatResult, chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled, waitFor } from '../helpers/redis-server.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { CHROMIUM } from '../helpers/services.js';
+import { chromiumAvailable, launchChromium } from '../helpers/services.js';
 import { appMention, blockAction, buttonValue, eventCallback, nativeText, quiet } from '../helpers/slack.js';
 import { type AppWithSlack, startAppWithSlack } from '../helpers/slack-app.js';
 
@@ -28,7 +27,7 @@ const isStream = (r: RecordedRequest) => r.path === '/v1/chat/completions' && r.
 const isCondense = (r: RecordedRequest) => r.path === '/v1/chat/completions' && r.body.stream !== true;
 
 /** Synchronous (describe-time) check; in CI a missing browser fails the suite elsewhere. */
-const chromiumAvailable = () => fs.existsSync(CHROMIUM);
+const hasChromium = await chromiumAvailable();
 
 const roots: string[] = [];
 let fake: FakeOpenAI;
@@ -214,11 +213,8 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(unhandled).not.toHaveBeenCalled();
   });
 
-  it.skipIf(!chromiumAvailable())('the web page says plainly that no teammate was reached', async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+  it.skipIf(!hasChromium)('the web page says plainly that no teammate was reached', async () => {
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(running.url);

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
-import { CHROMIUM, chromiumAvailable } from '../helpers/services.js';
+import { chromiumAvailable, launchChromium } from '../helpers/services.js';
 
 /**
  * The web side of the loop in real Chromium against the real app: "Ask a human" in the chat page
@@ -27,18 +27,7 @@ describe.skipIf(!(await chromiumAvailable()))('agent console and web chat in hea
       LLM_PROVIDER: 'offline',
       REDIS_URL: '',
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

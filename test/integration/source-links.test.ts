@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
-import { CHROMIUM, chromiumAvailable } from '../helpers/services.js';
+import { chromiumAvailable, launchChromium } from '../helpers/services.js';
 
 // apparel is private here; `outside/` sits next to the knowledge dir and must never be served.
 const kb = copyKnowledge();
@@ -130,7 +129,7 @@ describe('GET /api/sources/:space/<source>', () => {
 
   it('links the web chat sources to it (real page in Chromium)', async () => {
     if (!(await chromiumAvailable())) return;
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(app.url);

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { AskInput } from '../../src/copilot/types.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { CLARIFY_OPTIONS, createScriptedCopilot, type ScriptName } from '../fakes/scripted-copilot.js';
-import { CHROMIUM, chromiumAvailable } from '../helpers/services.js';
+import { chromiumAvailable, launchChromium } from '../helpers/services.js';
 
 const SHOTS = 'test-output/screenshots';
 const pick = (input: AskInput): ScriptName =>
@@ -27,18 +27,7 @@ describe.skipIf(!(await chromiumAvailable()))('web chat page in headless Chromiu
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
