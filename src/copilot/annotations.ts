@@ -57,10 +57,11 @@ export class AnnotationMatcher {
     space: string,
     question: string,
     minScore: number,
+    embed: (text: string) => Promise<number[]> = (text) => this.embedder.embedQuery(text),
   ): Promise<AnnotationMatch | null> {
     const entries = await this.entries(index, space);
     if (entries.length === 0) return null;
-    const q = { vector: await this.embedder.embedQuery(question), terms: terms(question) };
+    const q = { vector: await embed(question), terms: terms(question) };
     let best: { entry: Entry; score: number } | null = null;
     for (const entry of entries) {
       const score = questionSimilarity(q, entry);

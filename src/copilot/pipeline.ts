@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CopilotError, isCopilotError } from '../errors.js';
 import type { HandoffPort, HandoffReason } from '../handoff/types.js';
 import { detectLanguage } from '../llm/language.js';
@@ -25,6 +24,7 @@ import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
 import { checkQuestion, helpText, wantsHuman } from './input.js';
 import { attribution, type MessageKey, say } from './messages.js';
+import { newAnswerId, newAnswerRecord } from './record.js';
 import { citedSources, dedupePerSource, toSourceRefs } from './sources.js';
 import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from './types.js';
 
@@ -85,25 +85,10 @@ export function createCopilot(deps: CopilotDeps): Copilot {
   ];
 
   async function ask(input: AskInput, emit: (e: CopilotEvent) => void): Promise<AnswerRecord> {
-    const started = Date.now();
-    const answerId = `a_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const answerId = newAnswerId();
     const index = deps.index.current();
-    const record: AnswerRecord = {
-      id: answerId,
-      conversationKey: input.conversationKey,
-      space: input.space,
-      ...(input.user ? { user: input.user } : {}),
-      question: input.message,
-      standaloneQuestion: input.message,
-      answer: '',
-      decision: 'answer',
-      via: 'none',
-      complete: false,
-      sources: [],
-      indexVersion: index.version,
-      timings: { totalMs: 0 },
-      createdAt: started,
-    };
+    const record = newAnswerRecord(input, answerId, index.version);
+    const started = record.createdAt;
     emit({ type: 'meta', conversationId: input.conversationId, answerId });
     const checked = checkQuestion(input.message);
     const language: Language = detectLanguage(checked.ok ? checked.text : input.message);
@@ -174,7 +159,16 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         throw new CopilotError('space:unknown', `Unknown space "${input.space}".`, { status: 400 });
       }
       // A saved human answer matching the question as typed needs no condensing (no model call).
-      let note = await annotations.match(index, input.space, question, settings.annotationMinScore);
+      // Each text is embedded once per ask, whether annotations, retrieval or both need it.
+      const vectors = new Map<string, Promise<number[]>>();
+      const embed = (text: string) => {
+        const known = vectors.get(text);
+        if (known) return known;
+        const v = deps.embedder.embedQuery(text);
+        vectors.set(text, v);
+        return v;
+      };
+      let note = await annotations.match(index, input.space, question, settings.annotationMinScore, embed);
       const standalone =
         note || !history.length
           ? question
@@ -184,7 +178,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
             });
       record.standaloneQuestion = standalone;
       if (!note && standalone !== question) {
-        note = await annotations.match(index, input.space, standalone, settings.annotationMinScore);
+        note = await annotations.match(index, input.space, standalone, settings.annotationMinScore, embed);
       }
       if (note) {
         const text = `${annotationText(index, note.chunk)}\n\n${attribution(language, note.answeredBy, note.answeredAt)}`;
@@ -213,7 +207,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
 
       let hits: SearchHit[];
       try {
-        hits = await index.search(standalone, { space: input.space, k: settings.topK * 3 });
+        hits = await index.search(standalone, {
+          space: input.space,
+          k: settings.topK * 3,
+          queryVector: await embed(standalone),
+        });
       } catch (err) {
         if (isCopilotError(err, 'space:unknown')) throw err;
         logger.error({ err, answerId }, 'retrieval failed');

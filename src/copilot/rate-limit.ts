@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { AnswerRecord } from '../memory/types.js';
+import { newAnswerId, newAnswerRecord } from './record.js';
 import type { AskInput, Copilot, CopilotEvent } from './types.js';
 
 /**
@@ -110,26 +110,11 @@ export function withRateLimit(
 }
 
 function refuse(input: AskInput, emit: (e: CopilotEvent) => void, retryAfterSeconds: number): AnswerRecord {
-  const answerId = `a_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const answerId = newAnswerId();
   const message = rateLimitedMessage(retryAfterSeconds);
   emit({ type: 'meta', conversationId: input.conversationId, answerId });
   emit({ type: 'error', code: 'rate:limited', message });
   emit({ type: 'done', answerId, decision: 'answer', cached: false, usage: null });
   // Not stored: a refused question is not an answer, and storing it would let a flood fill the store.
-  return {
-    id: answerId,
-    conversationKey: input.conversationKey,
-    space: input.space,
-    ...(input.user ? { user: input.user } : {}),
-    question: input.message,
-    standaloneQuestion: input.message,
-    answer: '',
-    decision: 'answer',
-    via: 'none',
-    complete: false,
-    sources: [],
-    indexVersion: '',
-    timings: { totalMs: 0 },
-    createdAt: Date.now(),
-  };
+  return newAnswerRecord(input, answerId, '');
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newAnswerId, newAnswerRecord } from '../copilot/record.js';
 import type { AskInput, Copilot, CopilotEvent } from '../copilot/types.js';
 import { detectLanguage } from '../llm/language.js';
 import type { Logger } from '../logger.js';
@@ -35,28 +35,18 @@ export function withHandoffGate(
           logger.error({ err, handoffId: ticket.id }, 'could not forward a message to the handoff');
           return null;
         });
-      const answerId = `a_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const answerId = newAnswerId();
       const text = PASSED_ON[detectLanguage(input.message)];
       emit({ type: 'meta', conversationId: input.conversationId, answerId });
       emit({ type: 'token', text });
       emit({ type: 'handoff', handoffId: ticket.id, reason: forwarded?.ok ? 'forwarded' : 'active' });
       emit({ type: 'done', answerId, decision: 'escalate', cached: false, usage: null });
       return {
-        id: answerId,
-        conversationKey: input.conversationKey,
-        space: input.space,
-        ...(input.user ? { user: input.user } : {}),
-        question: input.message,
-        standaloneQuestion: input.message,
+        ...newAnswerRecord(input, answerId, ''),
         answer: text,
         decision: 'escalate',
         escalationReason: 'handoff_active',
-        via: 'none',
         complete: true,
-        sources: [],
-        indexVersion: '',
-        timings: { totalMs: 0 },
-        createdAt: Date.now(),
       };
     },
   };

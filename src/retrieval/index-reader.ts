@@ -38,7 +38,7 @@ export class LoadedIndex implements Retriever {
     }
     const mode = opts.mode ?? 'hybrid';
     const k = opts.k ?? 8;
-    const vector = mode === 'lexical' ? null : await this.embedder.embedQuery(query);
+    const vector = mode === 'lexical' ? null : (opts.queryVector ?? (await this.embedder.embedQuery(query)));
     return space.search(query, vector, k, mode);
   }
 }

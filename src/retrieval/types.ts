@@ -24,6 +24,8 @@ export interface SearchOptions {
   space: string;
   k?: number;
   mode?: SearchMode;
+  /** The query's embedding when the caller already has it (saves embedding the query twice). */
+  queryVector?: number[];
 }
 
 export interface Retriever {
