@@ -99,27 +99,28 @@ export async function benchLoad(opts: ServingOptions & { chats: number }) {
 export async function benchSoak(opts: ServingOptions & { concurrency: number; seconds: number }) {
   const s = await start(opts);
   try {
-    let n = 0;
-    const warm = Date.now() + 5000;
-    while (Date.now() < warm) {
-      await Promise.all(
-        Array.from({ length: 20 }, () => sseChat(s.url, { message: opts.question(2_000_000 + n++) })),
-      );
-    }
+    // `concurrency` workers, each asking one question after another until `until`.
+    const run = async (until: number, first: number, record?: ChatOutcome[]) => {
+      let next = first;
+      const worker = async (w: number) => {
+        while (Date.now() < until) {
+          const i = next++;
+          const outcome = await sseChat(s.url, {
+            message: opts.question(i),
+            conversationId: `soak-${w}-${i % 5}`,
+          });
+          record?.push(outcome);
+        }
+      };
+      await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)));
+    };
+    // Warm-up at the soak's own concurrency: the heap and the sockets grow to what 200 chats in
+    // flight need before the start is measured, so the growth reported is what the soak adds.
+    await run(Date.now() + Math.min(15, Math.max(5, opts.seconds / 4)) * 1000, 2_000_000);
     global.gc?.();
     const rssStart = process.memoryUsage().rss;
-    const deadline = Date.now() + opts.seconds * 1000;
     const outcomes: ChatOutcome[] = [];
-    let next = 0;
-    const worker = async (w: number) => {
-      while (Date.now() < deadline) {
-        const i = next++;
-        outcomes.push(
-          await sseChat(s.url, { message: opts.question(i), conversationId: `soak-${w}-${i % 5}` }),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w)));
+    await run(Date.now() + opts.seconds * 1000, 0, outcomes);
     global.gc?.();
     const rssEnd = process.memoryUsage().rss;
     // Overheads of a sample (fetching every record would itself load the system).

@@ -123,12 +123,115 @@ export class LexicalShard {
     return this.ms.documentCount;
   }
 
-  search(query: string, k: number, filter?: (label: number) => boolean): LexicalHit[] {
+  /**
+   * BM25 over the query's terms. With `common` (terms too frequent to enumerate, see
+   * LexicalIndex.search), only chunks with at least one other term are candidates, and the
+   * common terms add their BM25 share to those candidates alone.
+   */
+  search(
+    query: string,
+    k: number,
+    filter?: (label: number) => boolean,
+    common?: ReadonlySet<string>,
+  ): LexicalHit[] {
     const results = this.ms.search(query, {
       boostTerm,
+      ...(common?.size
+        ? {
+            processTerm: (t: string) => {
+              const p = processTerm(t);
+              return p && !common.has(p) ? p : null;
+            },
+          }
+        : {}),
       ...(filter ? { filter: (r) => filter(r.id as number) } : {}),
     });
-    return results.slice(0, k).map((r) => ({ label: r.id as number, score: r.score }));
+    if (!common?.size) return results.slice(0, k).map((r) => ({ label: r.id as number, score: r.score }));
+    const state = this.state();
+    const terms = [...common];
+    return results
+      .map((r) => {
+        const id = state?._idToShortId.get(r.id);
+        if (id === undefined) return { label: r.id as number, score: r.score };
+        // minisearch multiplies the summed BM25 by the number of query terms a chunk matched.
+        const matched = r.queryTerms.length || 1;
+        const extra = this.bm25(id, terms);
+        return {
+          label: r.id as number,
+          score: (r.score / matched + extra.score) * (matched + extra.matched),
+        };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  /**
+   * A query made only of common terms: the chunks that have all of them (walked from the rarest
+   * term's postings), scored by BM25 as minisearch would. Empty when none has them all.
+   */
+  searchAll(terms: readonly string[], k: number, filter?: (label: number) => boolean): LexicalHit[] {
+    const state = this.state();
+    if (!state) return this.search(terms.join(' '), k, filter);
+    const postings = terms.map((t) => ({ term: t, fields: state._index.get(t) }));
+    if (postings.some((p) => !p.fields)) return [];
+    postings.sort((a, b) => postingCount(a.fields) - postingCount(b.fields));
+    const [first, ...rest] = postings;
+    const candidates = new Set<number>();
+    for (const docs of first?.fields?.values() ?? []) for (const id of docs.keys()) candidates.add(id);
+    const hits: LexicalHit[] = [];
+    for (const id of candidates) {
+      if (!rest.every((p) => hasDoc(p.fields, id))) continue;
+      const label = state._documentIds.get(id) as number | undefined;
+      if (label === undefined || (filter && !filter(label))) continue;
+      const { score, matched } = this.bm25(id, terms);
+      hits.push({ label, score: score * (matched || 1) });
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** How many chunks of this shard contain a processed term (in any field; postings of removed ones included). */
+  documentFrequency(term: string): number {
+    const fields = this.state()?._index.get(term);
+    return fields ? postingCount(fields) : this.ms.search(term, { processTerm: (t) => t }).length;
+  }
+
+  /**
+   * minisearch's BM25 (same parameters, field boosts and term boosts) of `terms` for one chunk,
+   * summed, and how many of the terms the chunk has.
+   */
+  private bm25(shortId: number, terms: readonly string[]): { score: number; matched: number } {
+    const state = this.state() as MiniSearchState;
+    const lengths = state._fieldLength.get(shortId) as number[] | undefined;
+    let score = 0;
+    let matched = 0;
+    if (!lengths) return { score, matched };
+    for (const term of terms) {
+      const fields = state._index.get(term);
+      if (!fields) continue;
+      if (hasDoc(fields, shortId)) matched++;
+      for (const [field, boost] of FIELD_BOOSTS) {
+        const fieldId = state._fieldIds[field] as number;
+        const docs = fields.get(fieldId);
+        const tf = docs?.get(shortId);
+        if (!docs || !tf) continue;
+        const { k: k1, b, d } = BM25;
+        const idf = Math.log(1 + (state._documentCount - docs.size + 0.5) / (docs.size + 0.5));
+        const norm = 1 - b + (b * (lengths[fieldId] ?? 0)) / (state._avgFieldLength[fieldId] || 1);
+        score += boostTerm(term) * boost * idf * (d + (tf * (k1 + 1)) / (tf + k1 * norm));
+      }
+    }
+    return { score, matched };
+  }
+
+  /** minisearch's internals when they have the expected shape (minisearch 7), else null. */
+  private state(): MiniSearchState | null {
+    const m = this.ms as unknown as MiniSearchState;
+    return typeof m._index?.get === 'function' &&
+      m._documentIds instanceof Map &&
+      m._idToShortId instanceof Map &&
+      m._fieldLength instanceof Map
+      ? m
+      : null;
   }
 
   /**
@@ -137,15 +240,10 @@ export class LexicalShard {
    * space). Same answer as an exact OR search for the term's tokens.
    */
   knows(term: string): boolean {
-    const m = this.ms as unknown as MiniSearchState;
-    const index = m._index as unknown as {
-      get?: (t: string) => Map<number, Map<number, number>> | undefined;
-    };
-    if (typeof index.get !== 'function' || !(m._documentIds instanceof Map)) {
-      return this.ms.search(term, { prefix: false, fuzzy: false, processTerm: (t) => t }).length > 0;
-    }
+    const m = this.state();
+    if (!m) return this.ms.search(term, { prefix: false, fuzzy: false, processTerm: (t) => t }).length > 0;
     for (const token of tokenize(term)) {
-      const fields = index.get(token);
+      const fields = m._index.get(token);
       if (!fields) continue;
       // Discarded documents leave their postings until a vacuum: only live ones count.
       for (const docs of fields.values())
@@ -170,7 +268,29 @@ interface MiniSearchState {
   _avgFieldLength: number[];
   _storedFields: Map<number, unknown>;
   _dirtCount: number;
-  _index: Iterable<[string, Map<number, Map<number, number>>]>;
+  _idToShortId: Map<unknown, number>;
+  _index: Iterable<[string, Map<number, Map<number, number>>]> & {
+    get(term: string): Map<number, Map<number, number>> | undefined;
+  };
+}
+
+/** minisearch's defaults, and our field boosts (OPTIONS.searchOptions.boost). */
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+const FIELD_BOOSTS: ReadonlyArray<[string, number]> = [
+  ['title', 1.5],
+  ['text', 1],
+];
+
+/** Chunks with the term in any field: the largest field's posting list (a lower bound of the union). */
+function postingCount(fields: Map<number, Map<number, number>> | undefined): number {
+  let n = 0;
+  for (const docs of fields?.values() ?? []) n = Math.max(n, docs.size);
+  return n;
+}
+
+function hasDoc(fields: Map<number, Map<number, number>> | undefined, id: number): boolean {
+  for (const docs of fields?.values() ?? []) if (docs.has(id)) return true;
+  return false;
 }
 
 function mapJSON(map: Map<number, unknown>): string {
@@ -243,11 +363,30 @@ export class LexicalIndex {
     return n;
   }
 
+  /**
+   * BM25 over every shard, merged by score. In a large space, a query term found in more than
+   * COMMON_TERM_SHARE of its chunks ("policy", "order" in a big shop's knowledge) is not
+   * enumerated: minisearch would score every one of those chunks, tens of thousands, to rank by
+   * a term that says little. Such terms only add their score to the chunks the question's rarer
+   * terms find; a question made only of common terms finds the chunks that have all of them (or,
+   * when none has, those of its rarest term).
+   * This is Elasticsearch's "common terms" query (cutoff_frequency). Small spaces score every
+   * match, as plain BM25 does.
+   */
   search(query: string, k: number, filter?: (label: number) => boolean): LexicalHit[] {
+    const common = this.commonTerms(query);
+    if (!common) return this.merge((s) => s.search(query, k, filter), k);
+    if (common.rare > 0) return this.merge((s) => s.search(query, k, filter, common.terms), k);
+    const all = this.merge((s) => s.searchAll([...common.terms], k, filter), k);
+    // No chunk has every common term: rank the chunks of the rarest one.
+    return all.length ? all : this.merge((s) => s.searchAll([common.rarest], k, filter), k);
+  }
+
+  private merge(run: (shard: LexicalShard) => LexicalHit[], k: number): LexicalHit[] {
     const [only] = this.shards;
-    if (this.shards.length === 1 && only) return only.search(query, k, filter);
+    if (this.shards.length === 1 && only) return run(only);
     const all: LexicalHit[] = [];
-    for (const s of this.shards) all.push(...s.search(query, k, filter));
+    for (const s of this.shards) all.push(...run(s));
     // Stable sort: equal scores keep shard order, so results are deterministic.
     return all.sort((a, b) => b.score - a.score).slice(0, k);
   }
@@ -256,4 +395,40 @@ export class LexicalIndex {
   knows(term: string): boolean {
     return this.shards.some((s) => s.knows(term));
   }
+
+  /** Chunks containing a processed term, over all shards. */
+  documentFrequency(term: string): number {
+    let n = 0;
+    for (const s of this.shards) n += s.documentFrequency(term);
+    return n;
+  }
+
+  /** The query's common terms and how many rarer ones it has; null when nothing is common. */
+  private commonTerms(query: string): { terms: Set<string>; rare: number; rarest: string } | null {
+    const size = this.size;
+    if (size < COMMON_TERMS_MIN_DOCS) return null;
+    const terms = new Set<string>();
+    for (const token of tokenize(query)) {
+      const t = processTerm(token);
+      if (t) terms.add(t);
+    }
+    const limit = COMMON_TERM_SHARE * size;
+    const common = new Set<string>();
+    let rarest = '';
+    let rarestDf = Number.POSITIVE_INFINITY;
+    let rare = 0;
+    for (const t of terms) {
+      const df = this.documentFrequency(t);
+      if (df > limit) {
+        common.add(t);
+        if (df < rarestDf) [rarest, rarestDf] = [t, df];
+      } else if (df > 0) rare++; // a term no chunk has finds nothing: it is neither
+    }
+    return common.size ? { terms: common, rare, rarest } : null;
+  }
 }
+
+/** Spaces with fewer chunks than this score every match (cheap there, and plain BM25). */
+export const COMMON_TERMS_MIN_DOCS = 5_000;
+/** A term in more than this share of a large space's chunks is common (see LexicalIndex.search). */
+export const COMMON_TERM_SHARE = 0.01;

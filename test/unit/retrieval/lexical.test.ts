@@ -1,6 +1,8 @@
 import type MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import {
+  COMMON_TERM_SHARE,
+  COMMON_TERMS_MIN_DOCS,
   LexicalIndex,
   LexicalShard,
   lexicalShardCount,
@@ -69,6 +71,87 @@ describe('lexical shards', () => {
       expect(shard.knows(t), t).toBe(bySearch);
     }
     expect(shard.knows('zebracode')).toBe(false);
+  });
+
+  describe('common terms in a large space', () => {
+    // 6,000 chunks: "policy" is in every title, "refund" in every 4th text (both common),
+    // "kettle" in 1 of 150 and "zebra" in 1 of 700 (both rare).
+    const n = Math.max(COMMON_TERMS_MIN_DOCS, 6_000);
+    const big = Array.from({ length: n }, (_, i) => ({
+      label: i,
+      title: `Policy ${i % 13}`,
+      text: [
+        i % 4 === 0 ? 'refund window' : 'delivery window',
+        i % 150 === 0 ? 'kettle' : '',
+        i % 700 === 0 ? 'zebra zebra' : '',
+        `w${i % 97} w${i % 89}`,
+      ].join(' '),
+    }));
+    const shards = [LexicalShard.create(), LexicalShard.create()];
+    for (const d of big) shards[lexicalShardOf(`f-${d.label}.md`, 2)]?.addAll([d]);
+    const index = new LexicalIndex(shards);
+    // The reference: plain minisearch BM25 per shard over every matching chunk, merged.
+    const full = (q: string) => shards.flatMap((s) => s.search(q, n)).sort((a, b) => b.score - a.score);
+
+    it('has the common terms the test relies on', () => {
+      expect(index.documentFrequency('policy')).toBe(n);
+      expect(index.documentFrequency('refund')).toBeGreaterThan(COMMON_TERM_SHARE * n);
+      expect(index.documentFrequency('kettle')).toBeLessThan(COMMON_TERM_SHARE * n);
+    });
+
+    it('with a rare term: candidates are the rare term’s chunks, scored by every term as plain BM25 does', () => {
+      for (const q of ['refund policy for a kettle', 'kettle zebra refund', 'policy zebra']) {
+        const hits = index.search(q, 20);
+        const rareWords = ['kettle', 'zebra'].filter((w) => q.includes(w));
+        const rare = new Set(
+          big.filter((d) => rareWords.some((w) => d.text.includes(w))).map((d) => d.label),
+        );
+        const reference = full(q).filter((h) => rare.has(h.label));
+        expect(hits.length, q).toBe(Math.min(20, reference.length));
+        hits.forEach((h, i) => {
+          expect(rare.has(h.label), q).toBe(true);
+          expect(h.score, q).toBeCloseTo(reference[i]?.score ?? Number.NaN, 9);
+        });
+        // The common term still ranks: refund+kettle chunks come before kettle-only ones.
+        if (q.includes('refund') && q.includes('kettle') && !q.includes('zebra'))
+          expect((hits[0]?.label ?? 1) % 4).toBe(0);
+      }
+    });
+
+    it('only common terms: the chunks that have them all, with plain BM25 scores', () => {
+      const hits = index.search('refund policy', 30);
+      const all = full('refund policy').filter((h) => h.label % 4 === 0);
+      expect(hits.map((h) => h.label)).toEqual(all.slice(0, 30).map((h) => h.label));
+      hits.forEach((h, i) => {
+        expect(h.score).toBeCloseTo(all[i]?.score ?? Number.NaN, 9);
+      });
+      expect(
+        index.search('refund policy', 5, (label) => label % 8 === 0).every((h) => h.label % 8 === 0),
+      ).toBe(true);
+    });
+
+    it('terms no chunk has do not count as rare; no chunk with every common term falls back to the rarest', () => {
+      // "nosuchword" finds nothing, so this is an all-common query: refund AND policy.
+      const hits = index.search('nosuchword refund policy', 10);
+      expect(hits.map((h) => h.label)).toEqual(index.search('refund policy', 10).map((h) => h.label));
+      expect(hits).toHaveLength(10);
+      // No chunk has both "refund" and "delivery": the rarest of the two ranks alone.
+      const fallback = index.search('refund delivery', 10);
+      expect(fallback).toHaveLength(10);
+      expect(fallback.every((h) => h.label % 4 === 0)).toBe(true);
+    });
+
+    it('small spaces score every match (no cutoff)', () => {
+      const small = LexicalIndex.fromJSON(
+        (() => {
+          const s = LexicalShard.create();
+          s.addAll(big.slice(0, 400));
+          return s.toJSON();
+        })(),
+      );
+      const hits = small.search('refund policy', 400);
+      expect(hits).toHaveLength(400); // "policy" alone matches all of them
+    });
   });
 
   it('shard counts and assignment', () => {
