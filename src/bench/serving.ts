@@ -118,11 +118,13 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
     // flight need before the start is measured, so the growth reported is what the soak adds.
     await run(Date.now() + Math.min(15, Math.max(5, opts.seconds / 4)) * 1000, 2_000_000);
     global.gc?.();
-    const rssStart = process.memoryUsage().rss;
+    const start = process.memoryUsage();
+    const rssStart = start.rss;
     const outcomes: ChatOutcome[] = [];
     await run(Date.now() + opts.seconds * 1000, 0, outcomes);
     global.gc?.();
-    const rssEnd = process.memoryUsage().rss;
+    const end = process.memoryUsage();
+    const rssEnd = end.rss;
     // Overheads of a sample (fetching every record would itself load the system).
     const sample = outcomes.filter((_, i) => i % Math.max(1, Math.floor(outcomes.length / 2000)) === 0);
     const ov = await overheads(sample, s.overheadOf);
@@ -134,6 +136,11 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
       soak_rss_start_mb: Math.round(rssStart / 1e6),
       soak_rss_end_mb: Math.round(rssEnd / 1e6),
       soak_rss_growth_pct: round(((rssEnd - rssStart) / rssStart) * 100, 1),
+      // Where growth would be: the JS heap (a leak in our code) or outside it (native, allocator).
+      soak_heap_start_mb: Math.round(start.heapUsed / 1e6),
+      soak_heap_end_mb: Math.round(end.heapUsed / 1e6),
+      soak_external_start_mb: Math.round(start.external / 1e6),
+      soak_external_end_mb: Math.round(end.external / 1e6),
       soak_overhead_p99_ms: round(percentile(ov, 99), 2),
       soak_error_samples: outcomes
         .filter((o) => !o.ok)

@@ -72,6 +72,11 @@ export interface FakeOpenAIOptions {
   /** Delay before each streamed token unless a behaviour says otherwise. */
   tokenDelayMs?: number;
   models?: string[];
+  /**
+   * Keep only the most recent this-many requests in `requests` (default: all). A benchmark
+   * sending tens of thousands of requests sets it, so the fake's memory does not grow with them.
+   */
+  keepRequests?: number;
 }
 
 export interface FakeOpenAI {
@@ -154,6 +159,8 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
       tokensSent: 0,
     };
     requests.push(rec);
+    if (opts.keepRequests !== undefined && requests.length > opts.keepRequests)
+      requests.splice(0, requests.length - opts.keepRequests);
     events.emit('request', rec);
     // The client going away before we finished (abort, timeout) is an outcome tests care about.
     res.on('close', () => ctx.finish(rec, 'aborted'));
