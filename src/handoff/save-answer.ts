@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
 import { CopilotError } from '../errors.js';
+import { frontMatterData } from '../ingest/loaders/markdown.js';
 import type { Reindexer, ReindexJob } from '../ingest/reindex-types.js';
 import { SPACE_NAME } from '../ingest/scan.js';
 import type { Logger } from '../logger.js';
@@ -70,10 +71,8 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
     const wanted = questionTerms(question);
     let best: { name: string; score: number } | null = null;
     for (const name of names.filter((n) => n.endsWith('.md'))) {
-      const data = matter(await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')).data as Record<
-        string,
-        unknown
-      >;
+      // Any .md a teammate put here is read as data: YAML only, and a broken file is just no match.
+      const data = frontMatterData(await fs.readFile(path.join(dir, name), 'utf8').catch(() => ''));
       // A second reply on the same ticket rewrites that ticket's answer.
       const score = data.handoff === ticket.id ? 1 : dice(wanted, questionTerms(String(data.question ?? '')));
       if (score >= threshold && (!best || score > best.score)) best = { name, score };

@@ -21,6 +21,14 @@ interface FrontMatter {
   unparsed?: string;
 }
 
+/**
+ * The front matter's fields, parsed as YAML only (never as code); {} when there is none or it
+ * cannot be parsed. For any reader of knowledge files, not only the loader.
+ */
+export function frontMatterData(text: string): Record<string, unknown> {
+  return readFrontMatter(text).data;
+}
+
 function readFrontMatter(text: string): FrontMatter {
   const block = HAS_FRONT_MATTER.exec(text)?.[0];
   if (block === undefined) return { body: text, data: {} };

@@ -109,6 +109,25 @@ describe('saving a human answer', () => {
     expect(other).toMatchObject({ file: 'apparel/answers/h_3.md', updated: false });
   });
 
+  it('reads files teammates left in answers/ as data: JavaScript front matter is never run, broken YAML is no match', async () => {
+    const dir = tmpDir();
+    const answers = path.join(dir, 'default/answers');
+    fs.mkdirSync(answers, { recursive: true });
+    const g = globalThis as { __copilotPwned?: number };
+    delete g.__copilotPwned;
+    // gray-matter's default engines would eval() this (and match the ticket id, updating this file).
+    fs.writeFileSync(
+      path.join(answers, 'planted.md'),
+      "---js\n{ handoff: 'h_abc', question: String(globalThis.__copilotPwned = 1) }\n---\nplanted\n",
+    );
+    fs.writeFileSync(path.join(answers, 'broken.md'), '---\nquestion: [unclosed\n---\nbody\n');
+    const saver = createAnswerSaver({ knowledgeDir: dir, reindexer: recordingReindexer().reindexer, logger });
+    const saved = await saver.save({ ticket: ticket(), text: 'It is 3%.', agent: 'alice' });
+    expect(g.__copilotPwned).toBeUndefined();
+    expect(saved).toMatchObject({ file: 'default/answers/h_abc.md', updated: false });
+    expect(fs.readFileSync(path.join(answers, 'planted.md'), 'utf8')).toContain('planted');
+  });
+
   it('refuses a space that is not a folder name, and reports a failed reindex', async () => {
     const dir = tmpDir();
     const saver = createAnswerSaver({
