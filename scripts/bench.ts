@@ -15,6 +15,7 @@ import type { IngestProgress } from '../src/ingest/types.js';
 import { createLocalEmbedder } from '../src/retrieval/embedders/local.js';
 import { percentile, round } from '../src/retrieval/eval-metrics.js';
 import { openIndex } from '../src/retrieval/index-reader.js';
+import { nativeBuildLevel } from '../src/retrieval/native-build.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 
 const USAGE = `
@@ -186,6 +187,8 @@ runCli(async () => {
       incremental_s: round(incS, 3),
       incremental_runs_s: incRuns.map((x) => round(x, 3)),
       hnsw: { m: params.m, ef_construction: params.efConstruction, ef_search: chosen.ef },
+      // Which hnswlib-node build ran (scripts/build-native.mjs): stock (SSE), avx2 or avx512.
+      hnsw_build: nativeBuildLevel(),
       query_p50_ms: chosen.p50_ms,
       query_p99_ms: chosen.p99_ms,
       recall_at_10: chosen.recall_at_10,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import hnswlib from 'hnswlib-node';
 import { CopilotError } from '../errors.js';
+import { assertNativeBuildRuns } from './native-build.js';
 
 const { HierarchicalNSW } = hnswlib;
 type Native = InstanceType<typeof HierarchicalNSW>;
@@ -34,6 +35,7 @@ export class HnswStore {
   }
 
   static create(dimensions: number, params: HnswParams, capacity = 1024): HnswStore {
+    assertNativeBuildRuns();
     const index = new HierarchicalNSW('cosine', dimensions);
     index.initIndex(Math.max(16, capacity), params.m, params.efConstruction, 100, true);
     index.setEf(params.efSearch);
@@ -41,6 +43,7 @@ export class HnswStore {
   }
 
   static load(file: string, dimensions: number, params: HnswParams, liveCount: number): HnswStore {
+    assertNativeBuildRuns();
     const index = new HierarchicalNSW('cosine', dimensions);
     try {
       index.readIndexSync(file, true);
@@ -58,6 +61,7 @@ export class HnswStore {
     params: HnswParams,
     liveCount: number,
   ): Promise<HnswStore> {
+    assertNativeBuildRuns();
     const index = new HierarchicalNSW('cosine', dimensions);
     try {
       await index.readIndex(file, true);
