@@ -68,6 +68,7 @@ const schema = z.object({
   PROMPT_TOKEN_BUDGET: z.coerce.number().int().positive().default(6000),
   PROMPTS_DIR: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(20),
   CORS_ORIGINS: csv,
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(20),
   // Off by default: X-Forwarded-For is client-controlled unless a proxy we trust overwrites it.
@@ -112,6 +113,8 @@ export interface Config {
   memory: { maxTurns: number; ttlSeconds: number; tokenBudget: number };
   prompt: { tokenBudget: number; dir: string | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** V8 old-generation growth between full GCs, in % of the live heap (0 = V8's own choice). */
+  heapGrowingPercent: number;
   corsOrigins: string[];
   rateLimitPerMinute: number;
   /** Express `trust proxy`: false (use the socket address), a hop count, or proxy addresses/subnets. */
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     prompt: { tokenBudget: e.PROMPT_TOKEN_BUDGET, dir: e.PROMPTS_DIR },
     logLevel: e.LOG_LEVEL,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     corsOrigins: e.CORS_ORIGINS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

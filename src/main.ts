@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { buildApp } from './app/build.js';
+import { limitHeapGrowth, settleHeap } from './app/heap.js';
 import { attachSlack } from './app/slack.js';
 import { loadConfig } from './config.js';
 import { CopilotError, userMessage } from './errors.js';
@@ -8,9 +9,11 @@ import { createLogger } from './logger.js';
 /** Composition root: loadConfig → adapters → http app (+ Slack) → listen. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  limitHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger({ level: config.logLevel, destination: 'stdout', name: 'copilot' });
   const app = await buildApp(config, logger);
   const slack = await attachSlack(app, logger);
+  settleHeap();
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.http.app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
