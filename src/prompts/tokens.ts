@@ -27,6 +27,7 @@ const encodePlain = (text: string): number[] => enc().encode(text, [], []);
  */
 const PIECES = new RegExp(cl100k.pat_str, 'gu');
 const PIECE_MEMO_MAX = 100_000;
+const PIECE_MEMO_MAX_LENGTH = 64;
 const pieceMemo = new Map<string, number>();
 
 export function countTokens(text: string): number {
@@ -36,8 +37,11 @@ export function countTokens(text: string): number {
     let c = pieceMemo.get(piece);
     if (c === undefined) {
       c = encodePlain(piece).length;
-      if (pieceMemo.size >= PIECE_MEMO_MAX) pieceMemo.clear();
-      pieceMemo.set(piece, c);
+      // Long pieces (a pasted blob with no spaces) are rare and would make the memo large.
+      if (piece.length <= PIECE_MEMO_MAX_LENGTH) {
+        if (pieceMemo.size >= PIECE_MEMO_MAX) pieceMemo.clear();
+        pieceMemo.set(piece, c);
+      }
     }
     n += c;
   }
