@@ -43,18 +43,28 @@ function cpuFlags() {
   }
 }
 
+function wantedLevel() {
+  if (process.env.COPILOT_NATIVE_BUILD === 'portable') return 'stock';
+  if (process.platform !== 'linux' || process.arch !== 'x64') return 'stock';
+  const flags = cpuFlags();
+  if (!['avx2', 'fma'].every((f) => flags.has(f))) return 'stock';
+  return flags.has('avx512f') ? 'avx512' : 'avx2';
+}
+
+function currentLevel() {
+  try {
+    return JSON.parse(fs.readFileSync(marker, 'utf8')).level ?? 'stock';
+  } catch {
+    return 'stock'; // npm's own build
+  }
+}
+
 function main() {
   if (!fs.existsSync(addon)) return say('hnswlib-node has no built addon; leaving it alone');
-  if (process.env.COPILOT_NATIVE_BUILD === 'portable') return writeMarker('stock');
-  if (process.platform !== 'linux' || process.arch !== 'x64') return writeMarker('stock');
-  const flags = cpuFlags();
-  const level = ['avx2', 'fma'].every((f) => flags.has(f))
-    ? flags.has('avx512f')
-      ? 'avx512'
-      : 'avx2'
-    : null;
-  if (!level) return writeMarker('stock');
-  const cxxflags = level === 'avx512' ? '-mavx2 -mfma -mavx512f' : '-mavx2 -mfma';
+  const level = wantedLevel();
+  // Nothing to rebuild when npm's stock build is what is wanted (the usual portable case).
+  if (level === 'stock' && currentLevel() === 'stock') return writeMarker('stock');
+  const cxxflags = { stock: '', avx2: '-mavx2 -mfma', avx512: '-mavx2 -mfma -mavx512f' }[level];
 
   // npm passes its bundled node-gyp (and its nodedir setting) to lifecycle scripts.
   const gyp = [
@@ -116,7 +126,7 @@ function main() {
   if (smoke.status !== 0)
     return restore(`the ${level} addon failed its smoke test (exit ${smoke.status ?? smoke.signal})`);
   writeMarker(level, cxxflags);
-  say(`hnswlib-node rebuilt for ${level} (${cxxflags})`);
+  say(`hnswlib-node rebuilt for ${level}${cxxflags ? ` (${cxxflags})` : ''}`);
 }
 
 try {
