@@ -7,7 +7,7 @@
  * of its time in those kernels, so this rebuilds the addon with -mavx2 -mfma (and -mavx512f when
  * the CPU has it): about 1.6x faster queries and index builds (figures in the README).
  *
- * Safe by construction: the stock addon is kept aside and put back if the build or a smoke test
+ * Safe by construction: the addon that was there is kept aside and put back if the build or a smoke test
  * of the new addon (in a child process, so an illegal instruction cannot take this one down)
  * fails; the install never fails because of this step. The level built is written to
  * hnswlib-node/build/copilot-native.json; the app refuses to start with a clear message when
