@@ -1,9 +1,9 @@
 import { buildHandoffReplyModal } from '../../blocks/handoff-reply-modal.js';
 import { tellUser } from '../../ephemeral.js';
-import { DESK_OFF, NOT_FOUND, refusalFor } from '../../handoff/refusals.js';
+import { NOT_FOUND, refusalFor } from '../../handoff/refusals.js';
+import { cardButton } from '../../handoff/ticket-button.js';
 import { errorSummary, slackErrorCode } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
-import { actionWhere, type ButtonArgs } from './where.js';
 
 /**
  * `handoff_reply` on a support card: opens the `handoff_reply_view` modal with the bot's draft
@@ -11,14 +11,10 @@ import { actionWhere, type ButtonArgs } from './where.js';
  * teammate could not send. A trigger that expired (Slack allows 3 s) gets a note with the way out.
  */
 export function handoffReply(ctx: SlackContext) {
-  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
-    await ack();
-    const where = actionWhere(body);
-    const to = { channel: where.channel, user: where.user };
-    if (!ctx.desk) return tellUser(client, ctx.logger, to, DESK_OFF);
-    const id = action.value ?? '';
+  return cardButton(ctx, async ({ args, desk, id, where, to }) => {
+    const { body, client } = args;
     try {
-      const ticket = await ctx.desk.get(id);
+      const ticket = await desk.get(id);
       const refusal = ticket ? refusalFor(ticket, where.user) : NOT_FOUND;
       if (refusal || !ticket) {
         await tellUser(client, ctx.logger, to, refusal ?? NOT_FOUND);
@@ -30,7 +26,7 @@ export function handoffReply(ctx: SlackContext) {
           ticketId: ticket.id,
           question: ticket.question,
           ...(ticket.draftAnswer ? { draft: ticket.draftAnswer } : {}),
-          canSave: ctx.desk.canSave,
+          canSave: desk.canSave,
         }),
       });
     } catch (err) {
@@ -45,5 +41,5 @@ export function handoffReply(ctx: SlackContext) {
           : "I couldn't open the reply form. Type your answer in this card's thread instead.",
       );
     }
-  };
+  });
 }
