@@ -80,6 +80,13 @@ async function start(opts: ServingOptions) {
   };
 }
 
+/** The first few errors, so a failed run says what went wrong. */
+const errorSamples = (outcomes: ChatOutcome[]) =>
+  outcomes
+    .filter((o) => !o.ok)
+    .slice(0, 3)
+    .map((o) => o.error);
+
 export async function benchLoad(opts: ServingOptions & { chats: number }) {
   const s = await start(opts);
   try {
@@ -105,10 +112,7 @@ export async function benchLoad(opts: ServingOptions & { chats: number }) {
         ),
         1,
       ),
-      load_error_samples: outcomes
-        .filter((o) => !o.ok)
-        .slice(0, 3)
-        .map((o) => o.error),
+      load_error_samples: errorSamples(outcomes),
     };
   } finally {
     await s.close();
@@ -178,10 +182,7 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
       soak_external_start_mb: Math.round(start.external / 1e6),
       soak_external_end_mb: Math.round(end.external / 1e6),
       soak_overhead_p99_ms: round(percentile(ov, 99), 2),
-      soak_error_samples: outcomes
-        .filter((o) => !o.ok)
-        .slice(0, 3)
-        .map((o) => o.error),
+      soak_error_samples: errorSamples(outcomes),
     };
   } finally {
     await s.close();
