@@ -88,6 +88,32 @@ async function chatsInFlight(url: string, n: number, tag: string): Promise<Array
   return chats;
 }
 
+/**
+ * What every outage suite starts from: its own knowledge copy and a private redis-server
+ * (started; killed after the suite), the app's environment pointing at both, and (for suites that
+ * run the app in this process) a watch for unhandled rejections while the suite runs.
+ */
+function outageSuite(opts: { watchUnhandled: boolean }) {
+  const suite = {
+    redis: undefined as unknown as PrivateRedis,
+    env: {} as Record<string, string>,
+    unhandled: vi.fn(),
+  };
+  beforeAll(async () => {
+    if (opts.watchUnhandled) process.on('unhandledRejection', suite.unhandled);
+    const kb = copyKnowledge();
+    roots.push(kb.root);
+    suite.redis = await privateRedis();
+    await suite.redis.start();
+    suite.env = modelEnv(kb, suite.redis.url);
+  });
+  afterAll(async () => {
+    if (opts.watchUnhandled) process.off('unhandledRejection', suite.unhandled);
+    await suite.redis?.kill();
+  });
+  return suite;
+}
+
 beforeAll(async () => {
   fake = await startFakeOpenAI({
     replier: (req) => (req.body.stream === true ? ANSWER : CONDENSED),
@@ -99,22 +125,14 @@ afterAll(async () => {
 });
 
 describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
-  let redis: PrivateRedis;
+  const outage = outageSuite({ watchUnhandled: true });
   let running: RunningApp;
-  const unhandled = vi.fn();
 
   beforeAll(async () => {
-    process.on('unhandledRejection', unhandled);
-    const kb = copyKnowledge();
-    roots.push(kb.root);
-    redis = await privateRedis();
-    await redis.start();
-    running = await startApp(modelEnv(kb, redis.url));
+    running = await startApp(outage.env);
   });
   afterAll(async () => {
-    process.off('unhandledRejection', unhandled);
     await running?.close();
-    await redis?.kill();
   });
   beforeEach(() => fake.reset());
 
@@ -140,7 +158,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
 
   it('Redis SIGKILLed while chats stream: every chat still ends with its answer and `done`', async () => {
     const chats = await chatsInFlight(running.url, 4, 'inflight');
-    await redis.kill();
+    await outage.redis.kill();
     const results = await Promise.all(chats);
     for (const r of results) expectAnswered(r);
     // The records could not be stored (Redis is gone) and memory was skipped, both reported.
@@ -148,7 +166,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     const text = await metrics(running.url);
     expect(text).toMatch(/copilot_redis_up 0/);
     expect(text).toMatch(/copilot_memory_degraded_total\{op="conversation\.append"\} [1-9]/);
-    expect(unhandled).not.toHaveBeenCalled();
+    expect(outage.unhandled).not.toHaveBeenCalled();
   });
 
   it('keeps answering during the outage, without memory, and says so on /readyz and /metrics', async () => {
@@ -175,7 +193,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(text).toMatch(/copilot_redis_up 0/);
     expect(text).toMatch(/copilot_memory_degraded_total\{op="conversation\.recent"\} [1-9]/);
     expect(text).toMatch(/copilot_memory_degraded_total\{op="cache\.get"\} [1-9]/);
-    expect(unhandled).not.toHaveBeenCalled();
+    expect(outage.unhandled).not.toHaveBeenCalled();
   });
 
   it('a handoff asked for during the outage is refused plainly (try again), never reported as done', async () => {
@@ -210,7 +228,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(body.error.code).toMatch(/unavailable/);
     expect(`${body.error.message} ${body.error.hint}`).toMatch(/try again/i);
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at |ioredis|ECONNREFUSED|Stream isn't writeable/);
-    expect(unhandled).not.toHaveBeenCalled();
+    expect(outage.unhandled).not.toHaveBeenCalled();
   });
 
   it.skipIf(!hasChromium)('the web page says plainly that no teammate was reached', async () => {
@@ -235,7 +253,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
   });
 
   it('Redis back: ready again and memory works by itself; a handoff asked again is stored once', async () => {
-    await redis.start();
+    await outage.redis.start();
     await waitFor(async () => (await status(running.url, '/readyz')) === 200, 15_000, 200);
     expect(await metrics(running.url)).toMatch(/copilot_redis_up 1/);
 
@@ -279,26 +297,21 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(res.status).toBe(201);
     expect((await handoffs().listFor('web:outage-h1')).map((t) => t.id)).toEqual([handoffId]);
     expect(await handoffs().listFor('web:outage-h3')).toHaveLength(1);
-    expect(unhandled).not.toHaveBeenCalled();
+    expect(outage.unhandled).not.toHaveBeenCalled();
   });
 });
 
 describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', () => {
-  let redis: PrivateRedis;
+  const outage = outageSuite({ watchUnhandled: false });
   let server: ServerProcess;
   const stderr: string[] = [];
 
   beforeAll(async () => {
-    const kb = copyKnowledge();
-    roots.push(kb.root);
-    redis = await privateRedis();
-    await redis.start();
-    server = await startServerProcess(modelEnv(kb, redis.url), 90_000);
+    server = await startServerProcess(outage.env, 90_000);
     server.child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   });
   afterAll(async () => {
     await server?.stop();
-    await redis?.kill();
   });
   beforeEach(() => fake.reset());
 
@@ -310,7 +323,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
     expectAnswered(first);
 
     const chats = await chatsInFlight(server.url, 3, 'proc-inflight');
-    await redis.kill();
+    await outage.redis.kill();
     for (const r of await Promise.all(chats)) expectAnswered(r);
     await waitFor(async () => (await status(server.url, '/readyz')) === 503, 5000);
     expect(await metrics(server.url)).toMatch(/copilot_redis_up 0/);
@@ -330,7 +343,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
     expect(server.child.exitCode).toBeNull();
     expect(server.child.signalCode).toBeNull();
 
-    await redis.start();
+    await outage.redis.start();
     await waitFor(async () => (await status(server.url, '/readyz')) === 200, 15_000, 200);
     fake.reset();
     expectAnswered(
@@ -353,22 +366,14 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
 });
 
 describe.skipIf(!redisServerInstalled())('Redis outage, in Slack', () => {
-  let redis: PrivateRedis;
+  const outage = outageSuite({ watchUnhandled: true });
   let app: AppWithSlack;
-  const unhandled = vi.fn();
 
   beforeAll(async () => {
-    process.on('unhandledRejection', unhandled);
-    const kb = copyKnowledge();
-    roots.push(kb.root);
-    redis = await privateRedis();
-    await redis.start();
-    app = await startAppWithSlack(modelEnv(kb, redis.url));
+    app = await startAppWithSlack(outage.env);
   });
   afterAll(async () => {
-    process.off('unhandledRejection', unhandled);
     await app?.close();
-    await redis?.kill();
   });
 
   const stopped = (c: SlackCall) => c.method === 'chat.stopStream' && !c.error;
@@ -390,7 +395,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, in Slack', () => {
     const askValue = buttonValue(before.blocks, 'copilot_ask_human');
     expect(askValue).not.toBe('');
 
-    await redis.kill();
+    await outage.redis.kill();
     await waitFor(async () => (await status(app.url, '/readyz')) === 503, 5000);
     // Dedup fails open and the ticket lookup answers "none": the question is answered.
     const during = await mention('How do staff accounts and permissions work?');
@@ -416,7 +421,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, in Slack', () => {
     expect(app.fake.calls.filter((c) => c.method === 'chat.postMessage')).toEqual([]);
 
     // Redis back: the same click now opens the ticket and says so in the thread.
-    await redis.start();
+    await outage.redis.start();
     await waitFor(async () => (await status(app.url, '/readyz')) === 200, 15_000, 200);
     app.fake.reset();
     await click();
@@ -427,7 +432,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, in Slack', () => {
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ status: 'open', question: 'What is the return window for a kettle?' });
 
-    expect(unhandled).not.toHaveBeenCalled();
+    expect(outage.unhandled).not.toHaveBeenCalled();
     const warned = app.logs.lines.filter((l) => l.level >= 40).map((l) => l.msg);
     expect(warned).toContain('Redis unavailable: continuing without it for this operation');
   }, 60_000);
