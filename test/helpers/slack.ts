@@ -503,6 +503,21 @@ export function postsIn(calls: SlackCall[], channel: string, threadTs?: string):
   );
 }
 
+/** Calls of one thread: calls that name it, and calls on the messages posted in it. */
+export function threadCalls(calls: SlackCall[], threadTs: string): SlackCall[] {
+  const mine = new Set<string>();
+  const out: SlackCall[] = [];
+  for (const c of calls) {
+    if (c.args.thread_ts === threadTs) {
+      out.push(c);
+      if (typeof c.response?.ts === 'string') mine.add(c.response.ts);
+    } else if (typeof c.args.ts === 'string' && mine.has(c.args.ts)) {
+      out.push(c);
+    }
+  }
+  return out;
+}
+
 /** Streams the bot opened in a thread (chat.startStream), whether or not they finished. */
 export function streamsIn(calls: SlackCall[], channel: string, threadTs: string): SlackCall[] {
   return calls.filter(

@@ -9,7 +9,15 @@ import {
 } from '../fakes/openai-server.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import { chat, copyKnowledge } from '../helpers/app.js';
-import { appMention, eventCallback, fallbackTexts, nativeText, quiet, TEAM } from '../helpers/slack.js';
+import {
+  appMention,
+  eventCallback,
+  fallbackTexts,
+  nativeText,
+  quiet,
+  TEAM,
+  threadCalls,
+} from '../helpers/slack.js';
 import { type AppWithSlack, startAppWithSlack } from '../helpers/slack-app.js';
 
 /**
@@ -226,21 +234,6 @@ describe('model faults on the web (SSE)', () => {
     expect(await memoryOf('web:left-1')).toEqual([]);
   });
 });
-
-/** The calls of one thread: stream calls on its messages, messages posted in it, updates of those. */
-function threadCalls(calls: SlackCall[], threadTs: string): SlackCall[] {
-  const mine = new Set<string>();
-  const out: SlackCall[] = [];
-  for (const c of calls) {
-    if (c.args.thread_ts === threadTs) {
-      out.push(c);
-      if (typeof c.response?.ts === 'string') mine.add(c.response.ts);
-    } else if (typeof c.args.ts === 'string' && mine.has(c.args.ts)) {
-      out.push(c);
-    }
-  }
-  return out;
-}
 
 /** True once the answer in the thread is closed: a stopped stream, or a final message with blocks. */
 function closed(calls: SlackCall[], threadTs: string): boolean {

@@ -12,6 +12,7 @@ import {
   nativeText,
   quiet,
   SIGNING_SECRET,
+  threadCalls,
 } from '../helpers/slack.js';
 import { type AppWithSlack, type LogLine, startAppWithSlack } from '../helpers/slack-app.js';
 
@@ -97,21 +98,6 @@ function expectLogged(method: string, code: string): LogLine {
   ).toBeDefined();
   expect(JSON.stringify(line)).not.toContain(BOT_TOKEN);
   return line as LogLine;
-}
-
-/** Calls of one thread: calls that name it, and calls on the messages posted in it. */
-function threadCalls(calls: SlackCall[], threadTs: string): SlackCall[] {
-  const mine = new Set<string>();
-  const out: SlackCall[] = [];
-  for (const c of calls) {
-    if (c.args.thread_ts === threadTs) {
-      out.push(c);
-      if (typeof c.response?.ts === 'string') mine.add(c.response.ts);
-    } else if (typeof c.args.ts === 'string' && mine.has(c.args.ts)) {
-      out.push(c);
-    }
-  }
-  return out;
 }
 
 /** What the thread shows in the end: natively streamed text, then the fallback messages. */
