@@ -209,6 +209,30 @@ export function blockAction(o: {
   });
 }
 
+/** A click on the App Home's reindex button (`kb_reindex`), as Slack posts it. */
+export function homeReindexClick(user: string): string {
+  return formPayload({
+    type: 'block_actions',
+    team: { id: TEAM, domain: 'fake' },
+    user: { id: user, username: 'x', team_id: TEAM },
+    api_app_id: 'A1',
+    token: 't',
+    trigger_id: 'trig',
+    container: { type: 'view', view_id: 'VHOME' },
+    view: {
+      id: 'VHOME',
+      type: 'home',
+      callback_id: '',
+      private_metadata: '',
+      state: { values: {} },
+      hash: 'h',
+    },
+    actions: [
+      { type: 'button', action_id: 'kb_reindex', block_id: 'home_admin', value: 'reindex', action_ts: '1.1' },
+    ],
+  });
+}
+
 /** One input's state in a view submission: a text value, or the ticked options of checkboxes. */
 export interface ViewValue {
   type: string;

@@ -6,7 +6,7 @@ import {
   blockAction,
   buttonValue,
   eventCallback,
-  formPayload,
+  homeReindexClick,
   isArgs,
   quiet,
   type SlackHarness,
@@ -228,40 +228,13 @@ describe('Slack interactive cards', () => {
   });
 
   it('the kb_reindex button runs the reindex for an admin and reports it on the Home tab', async () => {
-    const click = (user: string) =>
-      formPayload({
-        type: 'block_actions',
-        team: { id: TEAM, domain: 'fake' },
-        user: { id: user, username: 'x', team_id: TEAM },
-        api_app_id: 'A1',
-        token: 't',
-        trigger_id: 'trig',
-        container: { type: 'view', view_id: 'VHOME' },
-        view: {
-          id: 'VHOME',
-          type: 'home',
-          callback_id: '',
-          private_metadata: '',
-          state: { values: {} },
-          hash: 'h',
-        },
-        actions: [
-          {
-            type: 'button',
-            action_id: 'kb_reindex',
-            block_id: 'home_admin',
-            value: 'reindex',
-            action_ts: '1.1',
-          },
-        ],
-      });
-    await h.send(click('U1'));
+    await h.send(homeReindexClick('U1'));
     await h.fake.waitFor((c) => c.some((x) => x.method === 'views.publish'));
     expect(h.reindexCalls).toEqual([]);
     expect(JSON.stringify(h.fake.calls.at(-1)?.args)).toContain('Only Copilot admins');
 
     h.fake.reset();
-    await h.send(click('UADMIN'));
+    await h.send(homeReindexClick('UADMIN'));
     await h.fake.waitFor((c) => c.filter((x) => x.method === 'views.publish').length >= 2);
     expect(h.reindexCalls).toEqual(['UADMIN:app_home']);
     expect(JSON.stringify(h.fake.calls.at(-1)?.args)).toContain('Reindex finished: 3 documents, 42 chunks');

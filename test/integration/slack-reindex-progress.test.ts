@@ -6,12 +6,11 @@ import { createReindexer } from '../../src/ingest/reindexer.js';
 import type { IndexSummary, IngestProgress } from '../../src/ingest/types.js';
 import { reindexHook } from '../../src/slack/reindex-hook.js';
 import {
-  formPayload,
+  homeReindexClick,
   quiet,
   type SlackHarness,
   slashCommand,
   startSlackHarness,
-  TEAM,
 } from '../helpers/slack.js';
 
 /**
@@ -76,29 +75,6 @@ const homeNotices = (user: string) =>
       text: JSON.stringify(c.args.view).match(/"text":"([^"]*(?:Reindex|joined)[^"]*)"/)?.[1] ?? '',
     }));
 
-function homeClick(user: string): string {
-  return formPayload({
-    type: 'block_actions',
-    team: { id: TEAM, domain: 'fake' },
-    user: { id: user, username: 'x', team_id: TEAM },
-    api_app_id: 'A1',
-    token: 't',
-    trigger_id: 'trig',
-    container: { type: 'view', view_id: 'VHOME' },
-    view: {
-      id: 'VHOME',
-      type: 'home',
-      callback_id: '',
-      private_metadata: '',
-      state: { values: {} },
-      hash: 'h',
-    },
-    actions: [
-      { type: 'button', action_id: 'kb_reindex', block_id: 'home_admin', value: 'reindex', action_ts: '1.1' },
-    ],
-  });
-}
-
 const gapsOf = (calls: Array<{ at: number }>) => calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));
 
 describe('reindex progress in Slack', () => {
@@ -125,7 +101,7 @@ describe('reindex progress in Slack', () => {
   });
 
   it('App Home button: the Home tab shows the progress at most once a second, then the summary', async () => {
-    await h.send(homeClick('UADMIN'));
+    await h.send(homeReindexClick('UADMIN'));
     await h.fake.waitFor(
       () => homeNotices('UADMIN').some((n) => n.text.includes('Reindex finished')),
       15_000,
@@ -142,7 +118,7 @@ describe('reindex progress in Slack', () => {
     await h.send(slashCommand({ text: 'reindex', user: 'UADMIN', responseUrl: h.fake.responseUrl('first') }));
     await h.fake.waitFor(() => responses('first').length >= 1);
     failNext = true; // the follow-up run (covering the second request) fails
-    await h.send(homeClick('UADMIN2'));
+    await h.send(homeReindexClick('UADMIN2'));
     await h.fake.waitFor(() => homeNotices('UADMIN2').some((n) => n.text.includes('Reindex failed')), 20_000);
     const notices = homeNotices('UADMIN2').map((n) => n.text);
     expect(notices[0]).toMatch(/already running, so your request joined the next run/);
