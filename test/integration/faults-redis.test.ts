@@ -70,6 +70,17 @@ function expectAnswered(r: ChatResult): void {
   expect(r.text()).toContain('within 30 days');
 }
 
+/**
+ * A question, then a follow-up that only makes sense after it; both answered. Returns the
+ * follow-up and the condense requests the model has seen (since the last fake.reset()).
+ */
+async function askFollowUp(url: string, conversationId: string) {
+  expectAnswered(await chat(url, { message: 'What is the return window for a kettle?', conversationId }));
+  const follow = await chat(url, { message: 'and for a jacket?', conversationId });
+  expectAnswered(follow);
+  return { follow, condense: fake.requests.filter(isCondense) };
+}
+
 /** Starts `n` chats and resolves once every one of them is streaming tokens from the model. */
 async function chatsInFlight(url: string, n: number, tag: string): Promise<Array<Promise<ChatResult>>> {
   expect(n).toBeLessThanOrEqual(IN_FLIGHT_QUESTIONS.length);
@@ -141,14 +152,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
 
   it('remembers the conversation while Redis is up (the baseline the outage is measured against)', async () => {
     expect(await status(running.url, '/readyz')).toBe(200);
-    const first = await chat(running.url, {
-      message: 'What is the return window for a kettle?',
-      conversationId: 'before-1',
-    });
-    expectAnswered(first);
-    const follow = await chat(running.url, { message: 'and for a jacket?', conversationId: 'before-1' });
-    expectAnswered(follow);
-    const condense = fake.requests.filter(isCondense);
+    const { follow, condense } = await askFollowUp(running.url, 'before-1');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
     const record = await answers().get(follow.done().answerId as string);
@@ -258,14 +262,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(await metrics(running.url)).toMatch(/copilot_redis_up 1/);
 
     // Memory is back without a restart: a follow-up is condensed with the earlier turn.
-    const first = await chat(running.url, {
-      message: 'What is the return window for a kettle?',
-      conversationId: 'after-1',
-    });
-    expectAnswered(first);
-    const follow = await chat(running.url, { message: 'and for a jacket?', conversationId: 'after-1' });
-    expectAnswered(follow);
-    const condense = fake.requests.filter(isCondense);
+    const { follow, condense } = await askFollowUp(running.url, 'after-1');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
     expect(await answers().get(follow.done().answerId as string)).toMatchObject({
@@ -346,14 +343,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
     await outage.redis.start();
     await waitFor(async () => (await status(server.url, '/readyz')) === 200, 15_000, 200);
     fake.reset();
-    expectAnswered(
-      await chat(server.url, {
-        message: 'What is the return window for a kettle?',
-        conversationId: 'proc-3',
-      }),
-    );
-    expectAnswered(await chat(server.url, { message: 'and for a jacket?', conversationId: 'proc-3' }));
-    const condense = fake.requests.filter(isCondense);
+    const { condense } = await askFollowUp(server.url, 'proc-3');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
 
