@@ -101,6 +101,8 @@ const boostTerm = (term: string) => (/\p{N}/u.test(term) && /\p{L}/u.test(term) 
 
 /** One minisearch index: a whole small space, or one shard of a large one. */
 export class LexicalShard {
+  private internals: MiniSearchState | null | undefined;
+
   private constructor(private readonly ms: MiniSearch<LexDoc>) {}
 
   static create(): LexicalShard {
@@ -225,13 +227,18 @@ export class LexicalShard {
 
   /** minisearch's internals when they have the expected shape (minisearch 7), else null. */
   private state(): MiniSearchState | null {
-    const m = this.ms as unknown as MiniSearchState;
-    return typeof m._index?.get === 'function' &&
-      m._documentIds instanceof Map &&
-      m._idToShortId instanceof Map &&
-      m._fieldLength instanceof Map
-      ? m
-      : null;
+    // Checked once per shard: it is asked for every result of every query.
+    if (this.internals === undefined) {
+      const m = this.ms as unknown as MiniSearchState;
+      this.internals =
+        typeof m._index?.get === 'function' &&
+        m._documentIds instanceof Map &&
+        m._idToShortId instanceof Map &&
+        m._fieldLength instanceof Map
+          ? m
+          : null;
+    }
+    return this.internals;
   }
 
   /**
