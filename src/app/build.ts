@@ -20,6 +20,7 @@ import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import type { SlackHealth } from '../slack/types.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -37,6 +38,8 @@ export interface BuiltApp {
   /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
   rateLimiter: RateLimiter;
   modes: Record<string, string>;
+  /** Surfaces attached after build (Slack): their health shows in /readyz and /api/status. */
+  surfaces: { slack?: () => SlackHealth };
   close(): Promise<void>;
 }
 
@@ -96,9 +99,12 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     observer: metrics.observer,
     isPublic: spaces.isPublic,
   });
+  const surfaces: BuiltApp['surfaces'] = {};
   const readiness = async () => {
     const checks: Record<string, boolean | string> = { index: index.current().version };
     let ready = true;
+    // Slack unreachable does not make the replica unready: the web chat still answers.
+    if (surfaces.slack) checks.slack = surfaces.slack().state;
     if (stores.redis) {
       const redis = stores.redis;
       const up = await Promise.race([
@@ -124,6 +130,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     readiness,
     conversationEvents: desk.conversationEvents,
     rateLimit: { limiter: rateLimiter },
+    statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
   // Source links of web answers: public spaces only, files of the served index only.
   http.mount(
@@ -160,6 +167,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     spaces,
     rateLimiter,
     modes,
+    surfaces,
     close: async () => {
       await sync.stop();
       await desk.close();

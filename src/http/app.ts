@@ -33,6 +33,8 @@ export interface HttpDeps {
   conversationEvents?: Omit<ConversationEventsDeps, 'heartbeatMs'>;
   /** Per-client limit on POST /api/chat (429 when over); none when absent. */
   rateLimit?: HttpRateLimit;
+  /** More of the service's state for GET /api/status (e.g. `slack: {state}` once Slack is attached). */
+  statusExtras?: () => Record<string, unknown>;
 }
 
 export interface HttpApp {
@@ -81,7 +83,10 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     }),
   );
   app.post('/api/feedback', feedbackRoute({ copilot }));
-  app.get('/api/status', statusRoute({ copilot }));
+  app.get(
+    '/api/status',
+    statusRoute({ copilot, ...(deps.statusExtras ? { extras: deps.statusExtras } : {}) }),
+  );
   app.get(
     '/api/conversations/:id/events',
     conversationEventsRoute({

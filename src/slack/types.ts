@@ -79,6 +79,8 @@ export interface SlackAppDeps {
   /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
   stream?: Partial<StreamOptions>;
+  /** Background auth.test retries while Slack is unreachable (default 2 s, doubling to 60 s). */
+  authRetry?: { firstMs: number; maxMs: number };
 }
 
 export interface SlackAppHandle {
@@ -86,9 +88,22 @@ export interface SlackAppHandle {
   mode: 'http' | 'socket';
   /** HTTP mode: mount with `server.use('/slack/events', router)` before any body parser. */
   router?: Router;
-  /** Verifies the token (auth.test) and, in Socket Mode, connects. */
+  /**
+   * Verifies the token (auth.test) and, in Socket Mode, connects. A token Slack rejects
+   * (`invalid_auth`, …) fails fast with `slack:auth`; Slack being unreachable does not: the app
+   * reports itself degraded and retries auth.test in the background, so the web chat still starts.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** `ok` once auth.test passed; `degraded` while Slack cannot be reached (with the last error). */
+  health(): SlackHealth;
+}
+
+export interface SlackHealth {
+  state: 'starting' | 'ok' | 'degraded';
+  error?: string;
+  /** Background auth.test attempts since start-up failed to reach Slack. */
+  retries?: number;
 }
 
 /** What every listener receives: the deps with their defaults filled in. */
