@@ -21,6 +21,8 @@ export interface ReplyOptions {
   resolve?: boolean;
   /** Slack ts of the reply, when it was typed in Slack. */
   ts?: string;
+  /** Typed by a Slack user in Slack (its markup is theirs); otherwise it is neutralized for Slack. */
+  fromSlack?: boolean;
 }
 
 /** The handoff desk: the pipeline's HandoffPort plus what agents and surfaces do with tickets. */
@@ -143,7 +145,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     cancel: async (id, actor, note) => updated(await store.cancel(id, actor, note)),
 
     async reply(id, agent, text, opts = {}) {
-      const r = await store.reply(id, agent, text, opts.ts);
+      const r = await store.reply(id, agent, text, opts.ts, opts.fromSlack ? 'slack' : undefined);
       if (!r.ok) return r;
       const message = r.ticket.messages?.at(-1) as HandoffMessage;
       // The asker first: saving waits for a reindex, the asker should not.

@@ -29,8 +29,8 @@ export abstract class TransitionalHandoffStore implements HandoffStore {
   claim(id: string, agent: string) {
     return this.apply(id, T.claim(agent));
   }
-  reply(id: string, agent: string, text: string, ts?: string) {
-    return this.apply(id, T.reply(agent, text, ts));
+  reply(id: string, agent: string, text: string, ts?: string, via?: 'slack') {
+    return this.apply(id, T.reply(agent, text, ts, via));
   }
   resolve(id: string, agent: string) {
     return this.apply(id, T.resolve(agent));

@@ -62,12 +62,19 @@ export const claim =
   };
 
 export const reply =
-  (agent: string, text: string, ts?: string): Step =>
+  (agent: string, text: string, ts?: string, via?: 'slack'): Step =>
   (t, now) => {
     if (!isActive(t)) return closed(t);
     if (t.status === 'claimed' && t.assignee !== agent)
       return conflict(t, `${t.assignee} is answering this.`);
-    const message: HandoffMessage = { role: 'agent', by: agent, text, at: now, ...(ts ? { ts } : {}) };
+    const message: HandoffMessage = {
+      role: 'agent',
+      by: agent,
+      text,
+      at: now,
+      ...(ts ? { ts } : {}),
+      ...(via ? { via } : {}),
+    };
     // Replying to an open ticket claims it: whoever answers owns the follow-ups.
     return next(
       t,

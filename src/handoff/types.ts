@@ -49,6 +49,11 @@ export interface HandoffMessage {
   at: number;
   /** Slack ts of the message, when it came from (or went to) Slack: dedup of relays. */
   ts?: string;
+  /**
+   * 'slack' when a Slack user typed it in Slack (card thread, reply modal). Anything else (console,
+   * web) is foreign text: Slack surfaces neutralize its markup before posting it.
+   */
+  via?: 'slack';
 }
 
 export interface HandoffTicket {
@@ -124,7 +129,7 @@ export interface HandoffStore extends HandoffPort {
   /** open → claimed. Conflict when someone else has it (the ticket names them) or it is closed. */
   claim(id: string, agent: string): Promise<Transition>;
   /** Adds an agent reply; an open ticket is claimed by the replier. Conflict when another agent has it. */
-  reply(id: string, agent: string, text: string, ts?: string): Promise<Transition>;
+  reply(id: string, agent: string, text: string, ts?: string, via?: 'slack'): Promise<Transition>;
   /** open|claimed → resolved. */
   resolve(id: string, agent: string): Promise<Transition>;
   /** open|claimed → cancelled. */

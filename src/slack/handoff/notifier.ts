@@ -100,7 +100,7 @@ export function createSlackHandoffNotifier(deps: SlackHandoffNotifierDeps): Hand
     },
 
     async forward(ticket, message) {
-      await inCardThread(ticket, buildForwardText(message));
+      await inCardThread(ticket, buildForwardText(message, ticket));
     },
   };
 }

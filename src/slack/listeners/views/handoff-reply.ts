@@ -37,7 +37,11 @@ export function handoffReplySubmitted(ctx: SlackContext) {
     await ack();
     const to = { channel: ticket.card?.channel ?? ctx.config.slack.handoffChannel, user };
     try {
-      const r = await ctx.desk.reply(id, user, input.text, { save: input.save, resolve: input.resolve });
+      const r = await ctx.desk.reply(id, user, input.text, {
+        save: input.save,
+        resolve: input.resolve,
+        fromSlack: true,
+      });
       ctx.logger.info(
         { handoffId: id, agent: user, ok: r.ok, saved: Boolean(r.ok && r.saved), resolve: input.resolve },
         'handoff reply from Slack',

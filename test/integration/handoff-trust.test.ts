@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
+import type { SlackCall } from '../fakes/slack-api.js';
+import { copyKnowledge } from '../helpers/app.js';
+import { postsIn, quiet, type RealSlackApp, startRealSlackApp } from '../helpers/slack.js';
+
+/**
+ * Trust boundaries of the handoff desk (issue 11), end to end: the real app with the Slack
+ * notifier, signed requests, the fake Slack Web API and the console API over real HTTP.
+ */
+const HANDOFF = 'CSUPPORT';
+const TOKEN = 'console-token';
+
+let openai: FakeOpenAI;
+let app: RealSlackApp;
+
+const cardOf = (calls: SlackCall[], marker: string) =>
+  postsIn(calls, HANDOFF).find((c) => !c.args.thread_ts && JSON.stringify(c.args).includes(marker));
+
+async function askHuman(conversationId: string, message: string) {
+  const res = await fetch(`${app.url}/api/handoffs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ conversationId, message }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function consoleApi(method: 'GET' | 'POST', p: string, body?: unknown) {
+  const res = await fetch(`${app.url}/api/console${p}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+let seq = 0;
+/** A fresh, long conversation id (unguessable ids are at least 22 characters). */
+const convId = () => `trust-conversation-${Date.now()}-${++seq}-abcdefgh`;
+
+beforeAll(async () => {
+  openai = await startFakeOpenAI({ replier: () => 'NO_ANSWER' });
+  const kb = copyKnowledge();
+  app = await startRealSlackApp({
+    KNOWLEDGE_DIR: kb.knowledgeDir,
+    INDEX_DIR: kb.indexDir,
+    OPENAI_BASE_URL: openai.url,
+    OPENAI_API_KEY: 'test-key',
+    LLM_MAX_RETRIES: '0',
+    ADMIN_TOKEN: TOKEN,
+    REDIS_URL: '',
+    SLACK_HANDOFF_CHANNEL: HANDOFF,
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await openai?.close();
+});
+beforeEach(async () => {
+  await quiet(app.fake);
+});
+
+describe('Slack markup from the web (item 5)', () => {
+  const HOSTILE =
+    'Refund? marker-5 <@UCEO> <!channel> <!subteam^S1|@all> <https://evil.test/login|https://bank.example> \u202Etxt.exe\u202C & co';
+
+  it('a web asker’s text reaches the handoff card inert: no mentions, no disguised link, no bidi, no conversation id', async () => {
+    const id = convId();
+    const r = await askHuman(id, HOSTILE);
+    expect(r.status).toBe(201);
+    await app.fake.waitFor((calls) => Boolean(cardOf(calls, 'marker-5')));
+    const card = cardOf(app.fake.calls, 'marker-5') as SlackCall;
+    const posted = JSON.stringify({ text: card.args.text, blocks: card.args.blocks });
+    for (const raw of ['<@UCEO>', '<!channel>', '<!subteam', '<https://evil.test', '\u202E', '\u202C']) {
+      expect(posted).not.toContain(JSON.stringify(raw).slice(1, -1));
+    }
+    // The notification text too, which is what Slack shows in alerts.
+    expect(String(card.args.text)).toContain('&lt;@UCEO&gt;');
+    expect(String(card.args.text)).not.toMatch(/[<>\u202A-\u202E\u2066-\u2069]/);
+    expect(posted).toContain('&lt;https://evil.test/login|https://bank.example&gt;');
+    expect(posted).not.toContain(id);
+    expect(posted).toContain(`ticket \`${String(r.body.handoffId)}\``);
+  });
+
+  it('a console reply relayed into the card thread is neutralized too', async () => {
+    const r = await askHuman(convId(), 'marker-5b where is my parcel?');
+    const handoffId = String(r.body.handoffId);
+    await app.fake.waitFor((calls) => Boolean(cardOf(calls, 'marker-5b')));
+    const reply = await consoleApi('POST', `/handoffs/${handoffId}/reply`, {
+      agent: 'alice',
+      text: 'On its way <!here> <https://evil.test|tracking> \u2066x\u2069',
+    });
+    expect(reply.status).toBe(200);
+    const cardTs = String(cardOf(app.fake.calls, 'marker-5b')?.response?.ts);
+    await app.fake.waitFor((calls) => postsIn(calls, HANDOFF, cardTs).length > 0);
+    const note = String(postsIn(app.fake.calls, HANDOFF, cardTs)[0]?.args.text);
+    expect(note).toContain('&lt;https://evil.test|tracking&gt;');
+    expect(note).not.toMatch(/<!here>|<https:|[\u2066-\u2069]/);
+  });
+});
