@@ -121,7 +121,9 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       // One active ticket per conversation: a second escalation joins the first.
       const active = await store.activeFor(input.conversationKey);
       if (active) return active;
-      const ticket = await store.create(input);
+      // Atomic in the store: of two racing escalations only one opens (and announces) a ticket.
+      const { ticket, created } = await store.open(input);
+      if (!created) return ticket;
       logger.info(
         { handoffId: ticket.id, reason: ticket.reason, surface: ticket.origin.surface },
         'handoff opened',

@@ -122,6 +122,11 @@ export type Transition =
  * ticket, so two replicas can never both claim, and every change appends to `history`.
  */
 export interface HandoffStore extends HandoffPort {
+  /**
+   * Opens a ticket unless the conversation has an active one, atomically (across replicas with
+   * Redis): `created` says which. `create` is the same, without saying.
+   */
+  open(input: NewHandoff): Promise<{ ticket: HandoffTicket; created: boolean }>;
   /** Every ticket of a conversation, newest first (replay of replies to a reconnecting page). */
   listFor(conversationKey: string): Promise<HandoffTicket[]>;
   /** The ticket whose support card is this message (a reply typed in the card's thread). */

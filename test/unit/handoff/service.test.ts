@@ -44,7 +44,7 @@ function recorder() {
 function setup(opts: { remindAfterMs?: number; retryAfterMs?: number } = {}) {
   let clock = 1_000_000;
   const now = () => clock;
-  const store = new InProcessHandoffStore(now);
+  const store = new InProcessHandoffStore({ now });
   const rec = recorder();
   const memory = new InProcessConversationStore({ maxTurns: 20, ttlSeconds: 600 });
   const service = createHandoffService({
