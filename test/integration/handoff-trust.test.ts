@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newAnswerRecord } from '../../src/copilot/record.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import { copyKnowledge } from '../helpers/app.js';
-import { postsIn, quiet, type RealSlackApp, startRealSlackApp } from '../helpers/slack.js';
+import {
+  eventCallback,
+  isArgs,
+  postsIn,
+  quiet,
+  type RealSlackApp,
+  slashCommand,
+  startRealSlackApp,
+} from '../helpers/slack.js';
 
 /**
  * Trust boundaries of the handoff desk (issue 11), end to end: the real app with the Slack
@@ -97,5 +106,67 @@ describe('Slack markup from the web (item 5)', () => {
     const note = String(postsIn(app.fake.calls, HANDOFF, cardTs)[0]?.args.text);
     expect(note).toContain('&lt;https://evil.test|tracking&gt;');
     expect(note).not.toMatch(/<!here>|<https:|[\u2066-\u2069]/);
+  });
+});
+
+describe('who sees handoffs in Slack (item 4)', () => {
+  const homeOf = async (user: string) => {
+    const before = app.fake.calls.length;
+    await app.send(
+      eventCallback({ type: 'app_home_opened', user, channel: 'D9', tab: 'home', event_ts: '1.1' }),
+    );
+    await app.fake.waitFor((calls) =>
+      calls.slice(before).some((c) => c.method === 'views.publish' && c.args.user_id === user),
+    );
+    const call = app.fake.calls
+      .slice(before)
+      .find((c) => c.method === 'views.publish' && c.args.user_id === user) as SlackCall;
+    return JSON.stringify(isArgs(call.args.view) ? call.args.view.blocks : call.args.view);
+  };
+  const handoffsCommand = async (user: string) => {
+    const id = `cmd-${user}-${Math.random()}`;
+    await app.send(slashCommand({ text: 'handoffs', user, responseUrl: app.fake.responseUrl(id) }));
+    await app.fake.waitFor((calls) => calls.some((c) => c.method === 'response_url' && c.args.id === id));
+    return JSON.stringify(app.fake.calls.find((c) => c.method === 'response_url' && c.args.id === id)?.args);
+  };
+
+  it('App Home and /copilot handoffs: everything for admins and handoff-channel members, own only for others', async () => {
+    // Three members: the fake answers two per page, so the third is only found on page two.
+    app.fake.setMembers(HANDOFF, ['UAGENT1', 'UAGENT2', 'UAGENT3']);
+    await askHuman(convId(), 'marker-4 private web question about my divorce');
+    await app.built.handoffs.create({
+      space: 'default',
+      conversationKey: 'T1:C7:1700000000.000777',
+      conversationId: 'C7:1700000000.000777',
+      origin: { surface: 'slack', team: 'T1', channel: 'C7', threadTs: '1700000000.000777' },
+      asker: 'UASKER',
+      question: 'marker-4 asker question about pallets',
+      reason: 'asked',
+    });
+    for (const [id, user, reason] of [
+      ['a_trust_1', 'UASKER', 'marker-4 own reason'],
+      ['a_trust_2', 'UOTHER', 'marker-4 someone else reason'],
+    ] as const) {
+      const input = { message: 'q', conversationKey: `k-${id}`, conversationId: id, space: 'default' };
+      await app.built.stores.answers.save({ ...newAnswerRecord(input, id, 'v'), complete: true });
+      await app.built.stores.answers.setFeedback(id, { rating: 'down', reason, user, at: Date.now() });
+    }
+    for (const user of ['UADMIN', 'UAGENT3']) {
+      const home = await homeOf(user);
+      expect(home).toContain('marker-4 someone else reason');
+      expect(home).toContain('marker-4 private web question');
+      expect(home).toContain('marker-4 asker question');
+      const listed = await handoffsCommand(user);
+      expect(listed).toContain('marker-4 private web question');
+    }
+    const asker = await homeOf('UASKER');
+    expect(asker).toContain('marker-4 asker question');
+    expect(asker).not.toContain('marker-4 private web question');
+    expect(asker).toContain('marker-4 own reason');
+    expect(asker).not.toContain('marker-4 someone else reason');
+    const stranger = await homeOf('USTRANGER');
+    expect(stranger).not.toContain('marker-4');
+    expect(await handoffsCommand('USTRANGER')).not.toContain('marker-4');
+    expect(await handoffsCommand('UASKER')).not.toContain('private web question');
   });
 });
