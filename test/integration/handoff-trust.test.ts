@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import matter from 'gray-matter';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newAnswerRecord } from '../../src/copilot/record.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import { copyKnowledge } from '../helpers/app.js';
 import {
+  blockAction,
   eventCallback,
   isArgs,
   postsIn,
@@ -11,6 +15,7 @@ import {
   type RealSlackApp,
   slashCommand,
   startRealSlackApp,
+  viewPayload,
 } from '../helpers/slack.js';
 
 /**
@@ -22,6 +27,7 @@ const TOKEN = 'console-token';
 
 let openai: FakeOpenAI;
 let app: RealSlackApp;
+let knowledgeDir: string;
 
 const cardOf = (calls: SlackCall[], marker: string) =>
   postsIn(calls, HANDOFF).find((c) => !c.args.thread_ts && JSON.stringify(c.args).includes(marker));
@@ -51,7 +57,9 @@ const convId = () => `trust-conversation-${Date.now()}-${++seq}-abcdefgh`;
 beforeAll(async () => {
   openai = await startFakeOpenAI({ replier: () => 'NO_ANSWER' });
   const kb = copyKnowledge();
+  knowledgeDir = kb.knowledgeDir;
   app = await startRealSlackApp({
+    SLACK_ANSWER_EDITORS: 'UEDITOR',
     KNOWLEDGE_DIR: kb.knowledgeDir,
     INDEX_DIR: kb.indexDir,
     OPENAI_BASE_URL: openai.url,
@@ -168,5 +176,72 @@ describe('who sees handoffs in Slack (item 4)', () => {
     expect(stranger).not.toContain('marker-4');
     expect(await handoffsCommand('USTRANGER')).not.toContain('marker-4');
     expect(await handoffsCommand('UASKER')).not.toContain('private web question');
+  });
+});
+
+describe('saving answers from Slack (item 6)', () => {
+  const submit = (id: string, user: string, text: string, options: string[]) =>
+    app.send(
+      viewPayload({
+        callbackId: 'handoff_reply_view',
+        privateMetadata: id,
+        user,
+        values: {
+          answer: { answer_input: { type: 'plain_text_input', value: text } },
+          options: {
+            options_input: { type: 'checkboxes', selected_options: options.map((value) => ({ value })) },
+          },
+        },
+      }),
+    );
+  const ticketFor = async (marker: string) => {
+    const r = await askHuman(convId(), `${marker} can I return opened swimwear for hygiene reasons?`);
+    await app.fake.waitFor((calls) => Boolean(cardOf(calls, marker)));
+    return { id: String(r.body.handoffId), cardTs: String(cardOf(app.fake.calls, marker)?.response?.ts) };
+  };
+
+  it('a teammate who is not an admin or answer editor gets no "save" option, and a crafted save is refused', async () => {
+    const { id, cardTs } = await ticketFor('marker-6a');
+    await app.send(
+      blockAction({
+        actionId: 'handoff_reply',
+        value: id,
+        user: 'UAGENT1',
+        channel: HANDOFF,
+        messageTs: cardTs,
+      }),
+    );
+    await app.fake.waitFor((calls) => calls.some((c) => c.method === 'views.open'));
+    const view = app.fake.calls.filter((c) => c.method === 'views.open').at(-1)?.args.view;
+    expect(JSON.stringify(view)).not.toContain('Save as answer');
+
+    const res = await submit(id, 'UAGENT1', 'No, swimwear cannot be returned once opened.', ['save']);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { response_action: string; errors: Record<string, string> };
+    expect(body.response_action).toBe('errors');
+    expect(Object.values(body.errors)[0]).toMatch(/SLACK_ANSWER_EDITORS/);
+    const ticket = await app.built.handoffs.get(id);
+    expect(ticket?.messages).toEqual([]);
+    expect(ticket?.savedAnswer).toBeUndefined();
+  });
+
+  it('an answer editor may save; a near-duplicate saved later keeps the first as a version (supersedes)', async () => {
+    const first = await ticketFor('marker-6b');
+    await submit(first.id, 'UEDITOR', 'Opened swimwear cannot be returned.', ['save', 'resolve']);
+    await expect
+      .poll(async () => (await app.built.handoffs.get(first.id))?.savedAnswer, { timeout: 10_000 })
+      .toBeDefined();
+    const file = (await app.built.handoffs.get(first.id))?.savedAnswer as string;
+    const second = await ticketFor('marker-6b');
+    await submit(second.id, 'UADMIN', 'Opened swimwear can be exchanged within 7 days.', ['save', 'resolve']);
+    await expect
+      .poll(async () => (await app.built.handoffs.get(second.id))?.savedAnswer, { timeout: 10_000 })
+      .toBe(file);
+    const now = matter(fs.readFileSync(path.join(knowledgeDir, file), 'utf8'));
+    expect(now.content).toContain('exchanged within 7 days');
+    expect(String(now.data.supersedes)).toMatch(/\/\.versions\//);
+    expect(now.data.supersedes_handoff).toBe(first.id);
+    const old = fs.readFileSync(path.join(knowledgeDir, String(now.data.supersedes)), 'utf8');
+    expect(old).toContain('Opened swimwear cannot be returned.');
   });
 });

@@ -7,6 +7,9 @@ import { DESK_OFF, NOT_FOUND, refusalFor, refusalOf } from '../../handoff/refusa
 import { errorSummary } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
 
+export const NOT_AN_EDITOR =
+  'Only Copilot admins and answer editors (SLACK_ANSWER_EDITORS) can save answers. Untick "save" to send the reply.';
+
 type SubmitArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
 const fieldError = (message: string) => ({
@@ -28,6 +31,8 @@ export function handoffReplySubmitted(ctx: SlackContext) {
     const input = readHandoffReply(view.state);
     if (!ctx.desk) return ack(fieldError(DESK_OFF));
     if (!input.text) return ack(fieldError('Write the answer first.'));
+    // The form hides "save" from others; a crafted submission is refused all the same.
+    if (input.save && !ctx.canSaveAnswers(user)) return ack(fieldError(NOT_AN_EDITOR));
     const ticket = await ctx.desk.get(id).catch((err: unknown) => {
       ctx.logger.error({ err: errorSummary(err), handoffId: id }, 'handoff lookup failed');
       return null;
