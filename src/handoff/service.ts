@@ -12,7 +12,7 @@ import type {
   Transition,
 } from './types.js';
 
-export type ReplyOutcome = Transition & { saved?: SavedAnswer; saveError?: string };
+export type ReplyOutcome = Transition & { saved?: SavedAnswer; saveError?: string; relayError?: string };
 
 export interface ReplyOptions {
   /** Save the reply as an answer for next time (PII scrubbed, reindexed). */
@@ -57,6 +57,8 @@ export interface HandoffServiceDeps {
   remindAfterMs: number;
   /** A failed card post is retried after this long (default: remindAfterMs / 4, at most a minute). */
   retryAfterMs?: number;
+  /** Waits between attempts to deliver a reply to the asker (default 250 ms, 1 s, 4 s). */
+  relayBackoffMs?: number[];
   now?: () => number;
 }
 
@@ -66,6 +68,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
   const now = deps.now ?? Date.now;
   const retryAfterMs = deps.retryAfterMs ?? Math.min(deps.remindAfterMs / 4, 60_000);
   const pending = new Set<Promise<unknown>>();
+  const relayBackoffMs = deps.relayBackoffMs ?? [250, 1_000, 4_000];
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     pending.add(p);
@@ -106,6 +109,38 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     if (r.ok) await each('update', r.ticket, (n) => n.update(r.ticket));
     return r;
   };
+
+  /**
+   * Delivers a reply with every notifier, each retried with backoff on its own (one that worked is
+   * never asked twice). Returns the failures that outlived every retry as one line ('' when none).
+   */
+  async function relay(t: HandoffTicket, m: HandoffMessage): Promise<string> {
+    const errors: string[] = [];
+    await Promise.all(
+      [...notifiers].map(async (n) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await n.relayToAsker(t, m);
+            return;
+          } catch (err) {
+            const why = err instanceof Error ? err.message : String(err);
+            const wait = relayBackoffMs[attempt];
+            if (wait === undefined) {
+              errors.push(why);
+              return;
+            }
+            logger.warn(
+              { handoffId: t.id, attempt: attempt + 1, err: why },
+              'relay to the asker failed; retrying',
+            );
+            await new Promise((resolve) => setTimeout(resolve, wait));
+          }
+        }
+      }),
+    );
+    if (errors.length) logger.error({ handoffId: t.id, errors }, 'relay to the asker failed for good');
+    return errors.join('; ');
+  }
 
   async function rememberReply(t: HandoffTicket, m: HandoffMessage) {
     if (!deps.memory) return;
@@ -151,11 +186,19 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       if (!r.ok) return r;
       const message = r.ticket.messages?.at(-1) as HandoffMessage;
       // The asker first: saving waits for a reindex, the asker should not.
-      const relay = await each('relay', r.ticket, (n) => n.relayToAsker(r.ticket, message));
-      if (relay.error) await store.note(id, { actor: 'copilot', action: 'relay_failed', note: relay.error });
-      await rememberReply(r.ticket, message);
-      await each('update', r.ticket, (n) => n.update(r.ticket));
-      const outcome: ReplyOutcome = { ...r };
+      const relayError = await relay(r.ticket, message);
+      let current = r.ticket;
+      if (relayError) {
+        const failed = await store.markRelayFailed(id, relayError);
+        if (failed.ok) current = failed.ticket;
+        await each('relay failure note', current, async (n) => n.relayFailed?.(current, message, relayError));
+      } else if (r.ticket.relayError !== undefined) {
+        const cleared = await store.markRelayed(id);
+        if (cleared.ok) current = cleared.ticket;
+      }
+      await rememberReply(current, message);
+      await each('update', current, (n) => n.update(current));
+      const outcome: ReplyOutcome = { ...r, ticket: current, ...(relayError ? { relayError } : {}) };
       if (opts.save) Object.assign(outcome, await save(r.ticket, text, agent));
       if (opts.resolve) {
         const resolved = await service.resolve(id, agent);

@@ -60,6 +60,12 @@ export abstract class TransitionalHandoffStore implements HandoffStore {
   markAnswerSaved(id: string, agent: string, file: string) {
     return this.apply(id, T.answerSaved(agent, file));
   }
+  markRelayFailed(id: string, error: string) {
+    return this.apply(id, T.relayFailed(error));
+  }
+  markRelayed(id: string) {
+    return this.apply(id, T.relayed());
+  }
   note(id: string, event: Omit<HandoffEvent, 'at'>) {
     return this.apply(id, T.note(event));
   }

@@ -150,3 +150,14 @@ export const note =
   (event: Omit<HandoffEvent, 'at'>): Step =>
   (t, now) =>
     next(t, now, event, {});
+
+export const relayFailed =
+  (error: string): Step =>
+  (t, now) =>
+    next(t, now, { actor: 'copilot', action: 'relay_failed', note: error }, { relayError: error });
+
+export const relayed = (): Step => (t, now) => {
+  if (t.relayError === undefined) return { ok: true, ticket: t };
+  const { relayError: _cleared, ...rest } = t;
+  return next(rest, now, { actor: 'copilot', action: 'relayed' }, {});
+};

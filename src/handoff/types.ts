@@ -36,6 +36,7 @@ export interface HandoffEvent {
     | 'card_retry'
     | 'forwarded'
     | 'relay_failed'
+    | 'relayed'
     | 'answer_saved'
     | 'save_failed';
   note?: string;
@@ -81,6 +82,8 @@ export interface HandoffTicket {
   lastRemindedAt?: number;
   /** Replies and the asker's forwarded follow-ups, oldest first. Absent on tickets from older code. */
   messages?: HandoffMessage[];
+  /** Why the last reply could not be delivered to the asker (after retries); cleared by a delivered one. */
+  relayError?: string;
   /** The knowledge file the reply was saved to (relative to KNOWLEDGE_DIR). */
   savedAnswer?: string;
   history: HandoffEvent[];
@@ -148,6 +151,10 @@ export interface HandoffStore extends HandoffPort {
   /** CAS on `lastRemindedAt`: only one replica re-announces a ticket per interval. */
   markReminded(id: string, at: number, expected: number | undefined): Promise<Transition>;
   markAnswerSaved(id: string, agent: string, file: string): Promise<Transition>;
+  /** A reply could not be delivered to the asker after every retry (`relayError`, history). */
+  markRelayFailed(id: string, error: string): Promise<Transition>;
+  /** A reply reached the asker: clears `relayError` (no change when there is none). */
+  markRelayed(id: string): Promise<Transition>;
   /** Appends a history entry without changing state (relay or save failures). */
   note(id: string, event: Omit<HandoffEvent, 'at'>): Promise<Transition>;
 }

@@ -245,3 +245,59 @@ describe('saving answers from Slack (item 6)', () => {
     expect(old).toContain('Opened swimwear cannot be returned.');
   });
 });
+
+describe('lost relays (item 7)', () => {
+  const slackTicket = async (channel: string, marker: string) => {
+    const threadTs = `1700000001.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;
+    const t = await app.built.handoffs.create({
+      space: 'default',
+      conversationKey: `T1:${channel}:${threadTs}`,
+      conversationId: `${channel}:${threadTs}`,
+      origin: { surface: 'slack', team: 'T1', channel, threadTs },
+      asker: 'UASKER7',
+      question: `${marker} do you ship to Iceland?`,
+      reason: 'asked',
+    });
+    await app.fake.waitFor((calls) => Boolean(cardOf(calls, marker)));
+    await expect.poll(async () => (await app.built.handoffs.get(t.id))?.card).toBeDefined();
+    return { id: t.id, threadTs, cardTs: String(cardOf(app.fake.calls, marker)?.response?.ts) };
+  };
+
+  it('a relay that fails twice is retried and delivered once', async () => {
+    const { id, threadTs } = await slackTicket('C71', 'marker-7a');
+    app.fake.fail('chat.postMessage', 'internal_error', 2, (a) => a.channel === 'C71');
+    const r = await consoleApi('POST', `/handoffs/${id}/reply`, { agent: 'alice', text: 'Yes, weekly.' });
+    expect(r.status).toBe(200);
+    expect(r.body.relayError).toBeUndefined();
+    const tries = app.fake.calls.filter(
+      (c) => c.method === 'chat.postMessage' && c.args.thread_ts === threadTs,
+    );
+    expect(tries.map((c) => c.error ?? 'ok')).toEqual(['internal_error', 'internal_error', 'ok']);
+    expect((r.body.ticket as { relayError?: string }).relayError).toBeUndefined();
+  });
+
+  it('a relay that keeps failing: the teammate is told in the card thread and in the console', async () => {
+    const { id, cardTs } = await slackTicket('C72', 'marker-7b');
+    app.fake.refuse('chat.postMessage', 'channel_not_found', (a) => a.channel === 'C72');
+    try {
+      const r = await consoleApi('POST', `/handoffs/${id}/reply`, { agent: 'alice', text: 'Yes, weekly.' });
+      expect(r.status).toBe(200);
+      expect(String(r.body.relayError)).toContain('channel_not_found');
+      // The console lists it on the ticket, so it is still there after a refresh.
+      const listed = await consoleApi('GET', `/handoffs/${id}`);
+      expect(String((listed.body.ticket as { relayError?: string }).relayError)).toContain(
+        'channel_not_found',
+      );
+      await app.fake.waitFor((calls) =>
+        postsIn(calls, HANDOFF, cardTs).some((c) => String(c.args.text).includes('did not reach the asker')),
+      );
+      const warning = postsIn(app.fake.calls, HANDOFF, cardTs).find((c) =>
+        String(c.args.text).includes('did not reach the asker'),
+      );
+      expect(String(warning?.args.text)).toContain('*alice*');
+      expect(String(warning?.args.text)).toContain('channel_not_found');
+    } finally {
+      app.fake.clear('chat.postMessage');
+    }
+  }, 20_000);
+});

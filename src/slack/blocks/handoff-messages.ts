@@ -44,3 +44,8 @@ export function waited(ms: number): string {
   if (minutes < 120) return `${minutes} min`;
   return `${Math.floor(minutes / 60)} h`;
 }
+
+/** In the card's thread: a reply never reached the asker, even after retries. */
+export function buildRelayFailedText(reply: HandoffMessage, error: string): string {
+  return `:warning: ${person(reply.by, 'A teammate')}, your reply did not reach the asker (${neutralizeForeign(truncate(error, 300))}). It is kept on the ticket: reach the asker another way, or reply again later.`;
+}

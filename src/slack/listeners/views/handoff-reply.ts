@@ -63,6 +63,7 @@ export function handoffReplySubmitted(ctx: SlackContext) {
 /** Nothing to say for a plain reply (the card shows it); saving and refusals deserve a word. */
 function outcomeNote(r: ReplyOutcome, user: string): string | null {
   if (!r.ok) return `${refusalOf(r, user)} Your reply was not sent.`;
+  if (r.relayError) return `Your reply did not reach the asker, even after retries: ${r.relayError}`;
   if (r.saveError) return `Sent to the asker, but not saved for next time: ${r.saveError}`;
   if (r.saved) {
     return `Sent to the asker and saved as \`${r.saved.file}\`: Copilot answers this question itself from now on.`;
