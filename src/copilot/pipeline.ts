@@ -73,7 +73,7 @@ export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotat
   perSource: 3,
 };
 
-/** The answer pipeline of DESIGN §5. Imports nothing from Slack or HTTP. */
+/** The answer pipeline (walks in docs/architecture.md). Imports nothing from Slack or HTTP. */
 export function createCopilot(deps: CopilotDeps): Copilot {
   const annotations = new AnnotationMatcher(deps.embedder);
   const { settings, logger } = deps;

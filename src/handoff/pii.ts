@@ -1,5 +1,5 @@
 /**
- * Scrubs personal data from a human answer before it becomes knowledge (DESIGN §8): whatever is
+ * Scrubs personal data from a human answer before it becomes knowledge: whatever is
  * saved is retrieved for every future asker, so one customer's email, phone or card number must
  * never be repeated to another. Errs on the side of scrubbing: an order id that happens to look
  * like a phone number is a smaller loss than a leaked phone number.

@@ -5,7 +5,7 @@ import { newTicket, type Step } from './transitions.js';
 import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from './types.js';
 
 /**
- * Handoff tickets in Redis, shared by every replica (DESIGN §8, §10). Key layout (prefix
+ * Handoff tickets in Redis, shared by every replica. Key layout (prefix
  * defaults to `copilot:`):
  *   <prefix>handoff:<id>                    the ticket as JSON; closed tickets expire after `retentionMs`
  *   <prefix>handoffs:status:<status>        zset of ticket ids by createdAt, one per status

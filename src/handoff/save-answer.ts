@@ -13,7 +13,7 @@ import { scrubPii } from './pii.js';
 import type { HandoffTicket } from './types.js';
 
 /**
- * A teammate's reply saved as knowledge (DESIGN §3, §8): a Markdown file under the space's
+ * A teammate's reply saved as knowledge: a Markdown file under the space's
  * `answers/` folder, which the pipeline's annotation step matches on its `question` and returns
  * as-is, with no model call. PII is scrubbed first; a near-duplicate question of the same space
  * replaces its file, but never silently: the previous content is kept as a version under

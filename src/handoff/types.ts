@@ -1,6 +1,6 @@
 import type { SourceRef } from '../memory/types.js';
 
-/** DESIGN §8. State machine: open → claimed → resolved, or open|claimed → cancelled. */
+/** State machine: open → claimed → resolved, or open|claimed → cancelled. */
 export type HandoffStatus = 'open' | 'claimed' | 'resolved' | 'cancelled';
 
 export const ACTIVE_STATUSES: readonly HandoffStatus[] = ['open', 'claimed'];
@@ -121,7 +121,7 @@ export type Transition =
   | { ok: false; code: 'conflict'; message: string; ticket: HandoffTicket };
 
 /**
- * Persistence with atomic transitions (DESIGN §8): each method is a compare-and-set on the whole
+ * Persistence with atomic transitions: each method is a compare-and-set on the whole
  * ticket, so two replicas can never both claim, and every change appends to `history`.
  */
 export interface HandoffStore extends HandoffPort {

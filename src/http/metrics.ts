@@ -3,7 +3,7 @@ import type { CopilotObserver } from '../copilot/pipeline.js';
 import type { HandoffPort, HandoffStatus } from '../handoff/types.js';
 import type { ReindexJob } from '../ingest/reindex-types.js';
 
-/** Prometheus metrics (DESIGN §10). One registry per app instance, exposed at /metrics. */
+/** Prometheus metrics. One registry per app instance, exposed at /metrics. */
 export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => boolean | null }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -1,5 +1,5 @@
 /**
- * Answer-cache keys (DESIGN §5 step 5): space + index version + normalised question. The index
+ * Answer-cache keys: space + index version + normalised question. The index
  * version is part of the key so any reindex invalidates every cached answer without a flush.
  *
  * Normalisation only removes what cannot change the meaning of a question (width/compatibility

@@ -23,7 +23,7 @@ const RETRY_CONFIG: webApi.RetryOptions = {
 };
 
 /**
- * The Slack surface (DESIGN §7). HTTP mode: an ExpressReceiver whose router the HTTP server mounts
+ * The Slack surface. HTTP mode: an ExpressReceiver whose router the HTTP server mounts
  * at /slack/events (signature and 5-minute timestamp checks stay on). Socket Mode when
  * SLACK_APP_TOKEN is set. Every Web API call goes to SLACK_API_URL, so tests run against a fake.
  */

@@ -18,8 +18,8 @@ export type ReindexVia = 'slack_command' | 'app_home';
 export type ReindexProgress =
   | { state: 'running'; percent: number; phase: IngestPhase }
   /**
-   * Another run was going, so this request joined the follow-up run (requests coalesce, DESIGN
-   * §10). `current` is the progress of the run it waits for, once that run reports.
+   * Another run was going, so this request joined the follow-up run (requests coalesce).
+   * `current` is the progress of the run it waits for, once that run reports.
    */
   | { state: 'queued'; current?: { percent: number; phase: IngestPhase } };
 
@@ -72,11 +72,11 @@ export interface SlackAppDeps {
     onProgress?: (progress: ReindexProgress) => void,
   ) => Promise<ReindexResult>;
   /**
-   * Knowledge space of a conversation (DESIGN §3), e.g. `spaces.forSlack`. null: no space may be
+   * Knowledge space of a conversation, e.g. `spaces.forSlack`. null: no space may be
    * used here (a private default), so the bot declines politely. Default: 'default'.
    */
   spaceFor?: (team: string, channel: string) => string | null;
-  /** The handoff module relays the asker's messages to the support card (DESIGN §8). */
+  /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
   stream?: Partial<StreamOptions>;
 }

@@ -8,7 +8,7 @@ import { type ChatResult, chat, copyKnowledge, type RunningApp, startApp } from 
 import { listenSse } from '../helpers/sse.js';
 
 /**
- * The whole loop over HTTP against the real app (DESIGN §8): an unanswerable question becomes a
+ * The whole loop over HTTP against the real app: an unanswerable question becomes a
  * ticket, two agents race to claim it in the console API, the reply (with PII) is saved as
  * knowledge, and the same question and a paraphrase are then answered from that file by the
  * annotation step — within 5 s of the reply and with no model call (the fake OpenAI server

@@ -75,7 +75,7 @@ function buttons(t: HandoffTicket): types.ActionsBlock | null {
 }
 
 /**
- * The support card in SLACK_HANDOFF_CHANNEL (DESIGN §8): question, asker, link to the thread,
+ * The support card in SLACK_HANDOFF_CHANNEL: question, asker, link to the thread,
  * draft answer, sources, why the bot handed it over, its state and assignee, and the buttons
  * `handoff_claim`, `handoff_reply`, `handoff_resolve` (carrying the ticket id; none once closed).
  */

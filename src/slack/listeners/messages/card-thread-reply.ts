@@ -11,7 +11,7 @@ type Args = AllMiddlewareArgs & SlackEventMiddlewareArgs<'message'>;
 
 /**
  * A teammate's reply typed in a support card's thread (`message` in SLACK_HANDOFF_CHANNEL whose
- * `thread_ts` is a card) is the ticket's reply: relayed to the asker, attributed (DESIGN §8). It
+ * `thread_ts` is a card) is the ticket's reply: relayed to the asker, attributed. It
  * claims an open ticket for the writer. Lines starting with `//` are notes among teammates.
  */
 export function cardThreadReply(ctx: SlackContext) {
