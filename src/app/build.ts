@@ -19,7 +19,7 @@ import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
-import { loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import { livePolicy, loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -42,10 +42,15 @@ export interface BuiltApp {
 
 /** Wires every adapter from config. main.ts listens; tests call this with their own config. */
 export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp> {
-  const spaces = loadSpacePolicy(config.knowledgeDir);
+  const startupPolicy = loadSpacePolicy(config.knowledgeDir);
   const embedder = await createIndexEmbedder(config);
   await ensureIndex(config, embedder, logger);
   const index = new IndexHolder({ indexDir: config.indexDir, embedder, hnsw: config.hnsw });
+  // The space policy follows the index version being served (reloaded on every hot swap).
+  const spaces = livePolicy(
+    () => index.current(),
+    () => startupPolicy,
+  );
   const stores = await createStores(config, logger);
   const metrics = createMetrics({
     handoffs: stores.handoffs,

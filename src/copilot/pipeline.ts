@@ -6,7 +6,7 @@ import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '
 import { estimateCost } from '../llm/pricing.js';
 import type { AnswerGenerator, Language } from '../llm/types.js';
 import type { Logger } from '../logger.js';
-import { answerCacheKey } from '../memory/cache-key.js';
+import { answerCacheKey, historyDigest } from '../memory/cache-key.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -192,7 +192,8 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
 
-      const cacheKey = answerCacheKey(input.space, index.version, standalone);
+      // The history shapes both the standalone question and the prompt: it is part of the key.
+      const cacheKey = answerCacheKey(input.space, index.version, standalone, historyDigest(history));
       const cached = await deps.cache.get(cacheKey);
       if (cached) {
         record.via = 'cache';

@@ -35,6 +35,8 @@ export interface IndexMeta {
   hnsw: { m: number; efConstruction: number };
   knowledgeDir: string;
   spaces: Record<string, { documents: number; chunks: number }>;
+  /** knowledge/spaces.json as parsed when this version was built (absent in older versions). */
+  policy?: unknown;
 }
 
 export const layout = {
