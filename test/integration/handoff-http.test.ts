@@ -150,8 +150,8 @@ describe('handoff HTTP surface', () => {
     expect((await fetch(`${on.url}/api/conversations/${'x'.repeat(80)}/events`)).status).toBe(400);
     const t = await on.service.create({
       space: 'default',
-      conversationKey: 'web:replay-1',
-      conversationId: 'replay-1',
+      conversationKey: 'web:replay-1-conversation-00000000',
+      conversationId: 'replay-1-conversation-00000000',
       origin: { surface: 'web' },
       question: 'q',
       reason: 'asked',
@@ -161,7 +161,7 @@ describe('handoff HTTP surface', () => {
     await on.service.reply(t.id, 'alice', 'second');
     const since = r1.ok ? (r1.ticket.messages?.[0]?.at ?? 0) : 0;
     const ctrl = new AbortController();
-    const res = await fetch(`${on.url}/api/conversations/replay-1/events`, {
+    const res = await fetch(`${on.url}/api/conversations/replay-1-conversation-00000000/events`, {
       headers: { 'last-event-id': String(since) },
       signal: ctrl.signal,
     });
@@ -177,13 +177,13 @@ describe('handoff HTTP surface', () => {
   it('a live reply reaches a listening page', async () => {
     const t = await on.service.create({
       space: 'default',
-      conversationKey: 'web:live-1',
-      conversationId: 'live-1',
+      conversationKey: 'web:live-1-conversation-00000000',
+      conversationId: 'live-1-conversation-00000000',
       origin: { surface: 'web' },
       question: 'q',
       reason: 'asked',
     });
-    const events = listenSse(`${on.url}/api/conversations/live-1/events`);
+    const events = listenSse(`${on.url}/api/conversations/live-1-conversation-00000000/events`);
     await events.ready;
     await on.service.claim(t.id, 'bob');
     await on.service.reply(t.id, 'bob', 'hello <b>there</b>');

@@ -5,13 +5,12 @@ import type { Copilot } from '../../copilot/types.js';
 import { CopilotError } from '../../errors.js';
 import type { HandoffService } from '../../handoff/service.js';
 import type { AnswerRecord, AnswerStore } from '../../memory/types.js';
+import { CONVERSATION_ID, CONVERSATION_ID_RULE } from '../conversation-id.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
 
 const HandoffBody = z.object(
   {
-    conversationId: z
-      .string(stringField)
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters: letters, digits, "_" or "-"'),
+    conversationId: z.string(stringField).regex(CONVERSATION_ID, CONVERSATION_ID_RULE),
     answerId: z.string(stringField).trim().max(128).nullish(),
     message: z.string(stringField).trim().max(4000, 'must be at most 4000 characters').nullish(),
     space: z.string(stringField).nullish(),
