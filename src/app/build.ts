@@ -122,6 +122,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   const rateLimiter = stores.redis
     ? redisRateLimiter({ redis: stores.redis, perMinute: config.rateLimitPerMinute, logger })
     : inProcessRateLimiter({ perMinute: config.rateLimitPerMinute });
+  // Opening handoff tickets from the web: its own, smaller budget (a ticket costs a teammate's time).
+  const handoffCreateLimiter = stores.redis
+    ? redisRateLimiter({
+        redis: stores.redis,
+        perMinute: config.handoff.createPerMinute,
+        logger,
+        prefix: 'copilot:rate:handoff:',
+      })
+    : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
   const http = createHttpApp({
     config,
@@ -149,6 +158,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       answers: stores.answers,
       copilot,
       adminToken: config.adminToken,
+      createLimiter: handoffCreateLimiter,
     }),
   );
   http.mount('/metrics', async (_req, res) => {
