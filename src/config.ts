@@ -61,6 +61,11 @@ const schema = z.object({
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
   HANDOFF_CREATE_PER_MINUTE: z.coerce.number().min(1).default(3),
   HANDOFF_MAX_TICKETS: z.coerce.number().int().min(10).default(5000),
+  SAFETY_DIR: optionalString,
+  SAFETY_ON_QUESTION: z.enum(['refuse', 'handoff']).default('refuse'),
+  SAFETY_MODERATION_URL: optionalString,
+  SAFETY_MODERATION_API_KEY: optionalString,
+  SAFETY_MODERATION_MODEL: optionalString,
   MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
   MEMORY_TTL_SECONDS: z.coerce
     .number()
@@ -113,6 +118,12 @@ export interface Config {
     enabled: boolean;
   };
   adminToken: string | undefined;
+  safety: {
+    /** Folder of `*.txt` lists (default KNOWLEDGE_DIR/safety, never indexed as knowledge). */
+    dir: string;
+    onQuestion: 'refuse' | 'handoff';
+    moderation: { url: string; apiKey: string | undefined; model: string | undefined } | null;
+  };
   thresholds: { annotationMinScore: number; answerMinScore: number };
   handoff: {
     remindMinutes: number;
@@ -188,6 +199,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: Boolean(e.SLACK_BOT_TOKEN),
     },
     adminToken: e.ADMIN_TOKEN,
+    safety: {
+      dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
+      onQuestion: e.SAFETY_ON_QUESTION,
+      moderation: e.SAFETY_MODERATION_URL
+        ? {
+            url: e.SAFETY_MODERATION_URL,
+            apiKey: e.SAFETY_MODERATION_API_KEY,
+            model: e.SAFETY_MODERATION_MODEL,
+          }
+        : null,
+    },
     thresholds: { annotationMinScore: e.ANNOTATION_MIN_SCORE, answerMinScore: e.ANSWER_MIN_SCORE },
     handoff: {
       remindMinutes: e.HANDOFF_REMIND_MINUTES,
