@@ -1,0 +1,224 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { initChatModel } from 'langchain';
+import { CopilotError } from '../errors.js';
+import type { Turn } from '../memory/types.js';
+import { buildCondensePrompt } from '../prompts/builder.js';
+import { loadTemplates, type Templates } from '../prompts/templates.js';
+import { fetchWithIdleTimeout, GenerationError, streamCut, translateLLMError } from './openai-errors.js';
+import { isNoAnswer } from './postprocess.js';
+import type { AnswerGenerator, ChatMessage, GenerateResult, Language } from './types.js';
+
+/** Providers reached through LangChain's provider packages (`initChatModel`). */
+export const PROVIDERS = ['openai', 'anthropic', 'google-genai', 'ollama'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface ChatModelOptions {
+  provider: Provider;
+  model: string;
+  apiKey?: string;
+  /** The provider's API root (OpenAI-compatible servers, a proxy, or a local fake). */
+  baseURL?: string;
+  /** Per attempt: wait for headers, and the longest silence allowed while streaming. */
+  timeoutMs: number;
+  maxRetries: number;
+  temperature?: number;
+  /** Label in metrics and answer records; default `provider:model`. */
+  name?: string;
+  /** For condense prompts; default: the built-in templates. */
+  templates?: Templates;
+  /** History budget of condense prompts; default 1200. */
+  memoryTokenBudget?: number;
+}
+
+/** Constructor fields per provider: each package names its base URL, key and fetch differently. */
+function providerFields(o: ChatModelOptions): Record<string, unknown> {
+  const fetch = fetchWithIdleTimeout(o.timeoutMs);
+  // Local and compatible servers often need no key, but the SDKs refuse to start without one.
+  const apiKey = o.apiKey || 'not-needed';
+  const common = { temperature: o.temperature, maxRetries: o.maxRetries };
+  switch (o.provider) {
+    case 'openai':
+      return {
+        ...common,
+        apiKey,
+        timeout: o.timeoutMs,
+        streamUsage: true,
+        configuration: { baseURL: o.baseURL, fetch },
+      };
+    case 'anthropic':
+      return {
+        ...common,
+        apiKey,
+        streamUsage: true,
+        ...(o.baseURL ? { anthropicApiUrl: o.baseURL } : {}),
+        clientOptions: { fetch, timeout: o.timeoutMs, maxRetries: 0 },
+      };
+    case 'google-genai':
+      // @google/generative-ai uses the global fetch; the generic idle watchdog below covers it.
+      return { ...common, apiKey, streamUsage: true, ...(o.baseURL ? { baseUrl: o.baseURL } : {}) };
+    case 'ollama':
+      return { ...common, fetch, ...(o.baseURL ? { baseUrl: o.baseURL } : {}) };
+  }
+}
+
+/** A chunk's metadata says the model finished (each provider has its own key for it). */
+function finishedIn(meta: Record<string, unknown> | undefined): boolean {
+  if (!meta) return false;
+  return Boolean(
+    meta.finish_reason || meta.stop_reason || meta.finishReason || meta.done_reason || meta.done,
+  );
+}
+
+/**
+ * The LLM answer generator over any LangChain chat model: streams tokens, sums usage chunks
+ * (LangChain's usage chunks are additive), and translates provider errors into the four codes of
+ * the port. Retries are LangChain's (`maxRetries`) and only cover the request up to its headers —
+ * a stream that breaks is never retried here, because tokens may already be shown (the fallback
+ * chain decides what to do before the first token).
+ */
+export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerator {
+  const templates = opts.templates ?? loadTemplates();
+  let model: Promise<BaseChatModel> | undefined;
+  const chatModel = () => {
+    model ??= initChatModel(opts.model, { modelProvider: opts.provider, ...providerFields(opts) }).then(
+      (m) => m as unknown as BaseChatModel,
+      (err: unknown) => {
+        model = undefined;
+        throw new CopilotError('config:invalid', `Could not start the ${opts.provider} model.`, {
+          cause: err,
+          hint: 'Check LLM_PROVIDER, LLM_MODEL and the models file.',
+        });
+      },
+    );
+    return model;
+  };
+
+  return {
+    id: opts.provider,
+    model: opts.model,
+    name: opts.name ?? `${opts.provider}:${opts.model}`,
+    async generate(req, onToken): Promise<GenerateResult> {
+      let text = '';
+      const usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      let sawUsage = false;
+      let finished = false;
+      const watchdog = idleWatchdog(opts.timeoutMs, req.signal);
+      try {
+        const m = await chatModel();
+        const stream = await m.stream(toLangChain(req.messages), { signal: watchdog.signal });
+        watchdog.kick();
+        for await (const chunk of stream) {
+          watchdog.kick();
+          const piece = chunk.text;
+          if (piece) {
+            text += piece;
+            deliver(onToken, piece);
+          }
+          const u = chunk.usage_metadata;
+          if (u) {
+            sawUsage = true;
+            usage.promptTokens += u.input_tokens ?? 0;
+            usage.completionTokens += u.output_tokens ?? 0;
+            usage.totalTokens += u.total_tokens ?? (u.input_tokens ?? 0) + (u.output_tokens ?? 0);
+          }
+          if (finishedIn(chunk.response_metadata as Record<string, unknown> | undefined)) finished = true;
+        }
+      } catch (err) {
+        if (err instanceof ConsumerError) throw err.cause;
+        if (watchdog.fired && !req.signal?.aborted) {
+          throw new GenerationError('llm:timeout', 'The language model took too long to answer.', {
+            cause: err,
+            partialText: text,
+            status: 504,
+          });
+        }
+        throw translateLLMError(err, { signal: req.signal, partialText: text });
+      } finally {
+        watchdog.stop();
+      }
+      // SDKs end quietly when the body ends early; no finish marker means it was cut.
+      if (!finished) throw streamCut(new Error('stream ended without a finish marker'), text);
+      return sawUsage ? { text, usage } : { text };
+    },
+
+    async condense(
+      question: string,
+      history: Turn[],
+      language: Language,
+      signal?: AbortSignal,
+    ): Promise<string> {
+      if (!history.some((t) => t.role === 'user')) return question;
+      const { messages } = buildCondensePrompt({
+        templates,
+        question,
+        language,
+        history,
+        memoryTokenBudget: opts.memoryTokenBudget ?? 1200,
+      });
+      try {
+        const m = await chatModel();
+        const reply = await m.invoke(toLangChain(messages), { signal });
+        return cleanCondensed(reply.text, question);
+      } catch (err) {
+        throw translateLLMError(err, { signal });
+      }
+    },
+  };
+}
+
+/** Aborts when nothing arrives for `ms` (reset by `kick`) or when the caller's signal aborts. */
+function idleWatchdog(ms: number, outer?: AbortSignal) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const state = {
+    fired: false,
+    signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
+    kick() {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        state.fired = true;
+        controller.abort();
+      }, ms);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+  state.kick();
+  return state;
+}
+
+/** A throw from onToken is the caller's error, not the model's: pass it through untranslated. */
+class ConsumerError extends Error {}
+
+function deliver(onToken: (text: string) => void, piece: string): void {
+  try {
+    onToken(piece);
+  } catch (err) {
+    throw new ConsumerError('onToken failed', { cause: err });
+  }
+}
+
+function toLangChain(messages: ChatMessage[]): BaseMessage[] {
+  return messages.map((m) =>
+    m.role === 'system'
+      ? new SystemMessage(m.content)
+      : m.role === 'assistant'
+        ? new AIMessage(m.content)
+        : new HumanMessage(m.content),
+  );
+}
+
+/** Models add labels and quotes despite instructions; an empty or runaway reply falls back to the question. */
+function cleanCondensed(reply: string, question: string): string {
+  const line =
+    reply
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^(standalone question|question|独立问题|问题)\s*[:：]\s*/i, '')
+      .replace(/^["'“「]+|["'”」]+$/gu, '')
+      .trim() ?? '';
+  if (line === '' || isNoAnswer(line) || line.length > question.length * 4 + 200) return question;
+  return line;
+}
