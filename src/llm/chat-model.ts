@@ -23,8 +23,6 @@ export interface ChatModelOptions {
   timeoutMs: number;
   maxRetries: number;
   temperature?: number;
-  /** Label in metrics and answer records; default `provider:model`. */
-  name?: string;
   /** For condense prompts; default: the built-in templates. */
   templates?: Templates;
   /** History budget of condense prompts; default 1200. */
@@ -63,11 +61,27 @@ function providerFields(o: ChatModelOptions): Record<string, unknown> {
 }
 
 /** A chunk's metadata says the model finished (each provider has its own key for it). */
-function finishedIn(meta: Record<string, unknown> | undefined): boolean {
-  if (!meta) return false;
-  return Boolean(
-    meta.finish_reason || meta.stop_reason || meta.finishReason || meta.done_reason || meta.done,
+function finishedIn(...metas: Array<Record<string, unknown> | undefined>): boolean {
+  return metas.some(
+    (m) => m && Boolean(m.finish_reason || m.stop_reason || m.finishReason || m.done_reason || m.done),
   );
+}
+
+const GOOGLE_STREAM_ERROR = '[GoogleGenerativeAI Error]: Error reading from the stream';
+
+/**
+ * @google/generative-ai also rejects the aggregated `response` promise, which LangChain never
+ * reads, when the stream breaks: the same error already reached the stream consumer, so that one
+ * rejection is dropped instead of crashing the process. Any other rejection is rethrown.
+ */
+let googleGuard = false;
+function guardGoogleStreamRejections(): void {
+  if (googleGuard) return;
+  googleGuard = true;
+  process.on('unhandledRejection', (reason) => {
+    if (reason instanceof Error && reason.message.startsWith(GOOGLE_STREAM_ERROR)) return;
+    throw reason;
+  });
 }
 
 /**
@@ -79,6 +93,7 @@ function finishedIn(meta: Record<string, unknown> | undefined): boolean {
  */
 export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerator {
   const templates = opts.templates ?? loadTemplates();
+  if (opts.provider === 'google-genai') guardGoogleStreamRejections();
   let model: Promise<BaseChatModel> | undefined;
   const chatModel = () => {
     model ??= initChatModel(opts.model, { modelProvider: opts.provider, ...providerFields(opts) }).then(
@@ -97,7 +112,6 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
   return {
     id: opts.provider,
     model: opts.model,
-    name: opts.name ?? `${opts.provider}:${opts.model}`,
     async generate(req, onToken): Promise<GenerateResult> {
       let text = '';
       const usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
@@ -122,7 +136,13 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
             usage.completionTokens += u.output_tokens ?? 0;
             usage.totalTokens += u.total_tokens ?? (u.input_tokens ?? 0) + (u.output_tokens ?? 0);
           }
-          if (finishedIn(chunk.response_metadata as Record<string, unknown> | undefined)) finished = true;
+          if (
+            finishedIn(
+              chunk.response_metadata as Record<string, unknown> | undefined,
+              chunk.additional_kwargs as Record<string, unknown> | undefined,
+            )
+          )
+            finished = true;
         }
       } catch (err) {
         if (err instanceof ConsumerError) throw err.cause;

@@ -65,14 +65,25 @@ export function translateLLMError(
       status: 504,
     });
   }
-  if (errors.some((e) => prop(e, 'status') === 429 || prop(e, 'lc_error_code') === 'MODEL_RATE_LIMIT')) {
+  // `status` (OpenAI, Anthropic, Google SDKs) or `status_code` (ollama's ResponseError).
+  const status = (e: unknown) => prop(e, 'status') ?? prop(e, 'status_code');
+  if (errors.some((e) => status(e) === 429 || prop(e, 'lc_error_code') === 'MODEL_RATE_LIMIT')) {
     return new GenerationError('llm:rate_limited', 'The language model is busy right now.', {
       ...base,
       status: 429,
     });
   }
   // undici reports a socket closed mid-body as TypeError("terminated").
-  if (names.includes('StreamCutError') || errors.some((e) => prop(e, 'message') === 'terminated')) {
+  if (
+    names.includes('StreamCutError') ||
+    errors.some(
+      (e) =>
+        prop(e, 'message') === 'terminated' ||
+        // ollama's client when the NDJSON body ends before its `done` line.
+        prop(e, 'message') === 'Did not receive done or success response in stream.' ||
+        String(prop(e, 'message')).startsWith('[GoogleGenerativeAI Error]: Error reading from the stream'),
+    )
+  ) {
     return streamCut(err, ctx.partialText);
   }
   if (names.includes('AbortError')) {

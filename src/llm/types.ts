@@ -28,10 +28,6 @@ export interface ChatMessage {
 export interface GenerateResult {
   text: string;
   usage?: Omit<Usage, 'costUsd'>;
-  /** The model that answered (a fallback chain sets it; default: the generator's own model). */
-  model?: string;
-  /** Set when the answer did not come from the first choice (fallback chain or budget). */
-  degraded?: { reason: 'unavailable' | 'budget'; offline: boolean };
 }
 
 /**
@@ -43,8 +39,6 @@ export interface GenerateResult {
 export interface AnswerGenerator {
   readonly id: string;
   readonly model: string;
-  /** Label in metrics and logs (`provider:model`); default: `id`. */
-  readonly name?: string;
   generate(req: GenerateRequest, onToken: (text: string) => void): Promise<GenerateResult>;
   /** Rewrite a follow-up into a standalone question using the history. */
   condense(question: string, history: Turn[], language: Language, signal?: AbortSignal): Promise<string>;
