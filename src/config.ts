@@ -31,8 +31,13 @@ const schema = z.object({
   REDIS_URL: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
-  LLM_PROVIDER: z.enum(['openai', 'offline']).optional(),
-  LLM_MODEL: z.string().default('gpt-4o-mini'),
+  LLM_PROVIDER: z.enum(['openai', 'anthropic', 'google-genai', 'ollama', 'offline']).optional(),
+  LLM_MODEL: optionalString,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  GOOGLE_API_KEY: optionalString,
+  GOOGLE_BASE_URL: optionalString,
+  OLLAMA_BASE_URL: optionalString,
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
@@ -88,6 +93,16 @@ const schema = z.object({
 });
 
 export type RawEnv = z.input<typeof schema>;
+export type LlmProvider = 'openai' | 'anthropic' | 'google-genai' | 'ollama' | 'offline';
+
+/** The chat model used when LLM_MODEL is unset, per provider. */
+export const DEFAULT_MODELS: Record<LlmProvider, string> = {
+  openai: 'gpt-4o-mini',
+  anthropic: 'claude-3-5-haiku-latest',
+  'google-genai': 'gemini-2.0-flash',
+  ollama: 'llama3.1',
+  offline: 'extractive',
+};
 
 export interface Config {
   port: number;
@@ -96,7 +111,13 @@ export interface Config {
   indexDir: string;
   redisUrl: string | undefined;
   openai: { apiKey: string | undefined; baseURL: string | undefined };
-  llm: { provider: 'openai' | 'offline'; model: string; timeoutMs: number; maxRetries: number };
+  llm: { provider: LlmProvider; model: string; timeoutMs: number; maxRetries: number };
+  /** Keys and API roots of the non-OpenAI providers (each optional; a fake or proxy sets the URL). */
+  providers: {
+    anthropic: { apiKey: string | undefined; baseURL: string | undefined };
+    google: { apiKey: string | undefined; baseURL: string | undefined };
+    ollama: { baseURL: string | undefined };
+  };
   embeddings: {
     kind: 'local' | 'openai';
     model: string;
@@ -163,6 +184,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       hint: 'Set OPENAI_API_KEY, or LLM_PROVIDER=offline for extractive answers without a model.',
     });
   }
+  if (provider === 'anthropic' && !e.ANTHROPIC_API_KEY && !e.ANTHROPIC_BASE_URL) {
+    throw new CopilotError('config:invalid', 'LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY.', {
+      hint: 'Set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a proxy), or choose another LLM_PROVIDER.',
+    });
+  }
+  if (provider === 'google-genai' && !e.GOOGLE_API_KEY && !e.GOOGLE_BASE_URL) {
+    throw new CopilotError('config:invalid', 'LLM_PROVIDER=google-genai needs GOOGLE_API_KEY.', {
+      hint: 'Set GOOGLE_API_KEY (or GOOGLE_BASE_URL for a proxy), or choose another LLM_PROVIDER.',
+    });
+  }
   const slackPartial = Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN);
   if (slackPartial) {
     throw new CopilotError(
@@ -178,7 +209,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     indexDir: path.resolve(e.INDEX_DIR),
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
-    llm: { provider, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, maxRetries: e.LLM_MAX_RETRIES },
+    llm: {
+      provider,
+      model: e.LLM_MODEL ?? DEFAULT_MODELS[provider],
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+    },
+    providers: {
+      anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+      google: { apiKey: e.GOOGLE_API_KEY, baseURL: e.GOOGLE_BASE_URL },
+      ollama: { baseURL: e.OLLAMA_BASE_URL },
+    },
     embeddings: {
       kind: e.EMBEDDINGS,
       model: e.EMBEDDING_MODEL,

@@ -90,7 +90,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates);
   const modes = {
-    llm: config.llm.provider === 'openai' ? `openai (${config.llm.model})` : 'offline (extractive)',
+    llm:
+      config.llm.provider === 'offline'
+        ? 'offline (extractive)'
+        : `${config.llm.provider} (${config.llm.model})`,
     embeddings: embedder.id,
     memory: stores.mode,
     slack: config.slack.enabled ? (config.slack.appToken ? 'socket mode' : 'http (/slack/events)') : 'off',

@@ -102,7 +102,7 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
         model = undefined;
         throw new CopilotError('config:invalid', `Could not start the ${opts.provider} model.`, {
           cause: err,
-          hint: 'Check LLM_PROVIDER, LLM_MODEL and the models file.',
+          hint: 'Check LLM_PROVIDER and LLM_MODEL.',
         });
       },
     );

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { loadTemplates, type Templates } from '../prompts/templates.js';
+import { createChatModelGenerator } from './chat-model.js';
 import { createOfflineGenerator } from './offline.js';
 import { createOpenAIGenerator } from './openai.js';
 import type { AnswerGenerator } from './types.js';
@@ -9,9 +10,28 @@ function temperatureFor(model: string): number | undefined {
   return /^(o\d|gpt-5)/i.test(model) ? undefined : 0.2;
 }
 
-/** Picks the answer generator from config (`openai` when a key or base URL is set). */
+/** Picks the answer generator from config (LLM_PROVIDER; `openai` when a key or base URL is set). */
 export function createAnswerGenerator(config: Config, templates?: Templates): AnswerGenerator {
-  if (config.llm.provider === 'offline') return createOfflineGenerator();
+  const { provider } = config.llm;
+  if (provider === 'offline') return createOfflineGenerator();
+  if (provider !== 'openai') {
+    const keys = {
+      anthropic: config.providers.anthropic,
+      'google-genai': config.providers.google,
+      ollama: { apiKey: undefined, baseURL: config.providers.ollama.baseURL },
+    }[provider];
+    return createChatModelGenerator({
+      provider,
+      model: config.llm.model,
+      ...(keys.apiKey ? { apiKey: keys.apiKey } : {}),
+      ...(keys.baseURL ? { baseURL: keys.baseURL } : {}),
+      timeoutMs: config.llm.timeoutMs,
+      maxRetries: config.llm.maxRetries,
+      temperature: 0.2,
+      templates: templates ?? loadTemplates(config.prompt.dir),
+      memoryTokenBudget: config.memory.tokenBudget,
+    });
+  }
   return createOpenAIGenerator({
     apiKey: config.openai.apiKey,
     baseURL: config.openai.baseURL,

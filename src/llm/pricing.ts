@@ -7,9 +7,25 @@ const PRICES: Record<string, { input: number; output: number }> = {
   'gpt-4.1-mini': { input: 0.4, output: 1.6 },
   'gpt-4.1': { input: 2, output: 8 },
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
+  // Anthropic ("-latest" and dated names match by prefix).
+  'claude-3-haiku': { input: 0.25, output: 1.25 },
+  'claude-3-5-haiku': { input: 0.8, output: 4 },
+  'claude-haiku-4-5': { input: 1, output: 5 },
+  'claude-3-5-sonnet': { input: 3, output: 15 },
+  'claude-3-7-sonnet': { input: 3, output: 15 },
+  'claude-sonnet-4': { input: 3, output: 15 },
+  'claude-sonnet-4-5': { input: 3, output: 15 },
+  // Google Gemini (paid tier, prompts up to 200k tokens).
+  'gemini-1.5-flash': { input: 0.075, output: 0.3 },
+  'gemini-2.0-flash': { input: 0.1, output: 0.4 },
+  'gemini-2.0-flash-lite': { input: 0.075, output: 0.3 },
+  'gemini-2.5-flash': { input: 0.3, output: 2.5 },
+  'gemini-2.5-pro': { input: 1.25, output: 10 },
+  // OpenAI-compatible hosted models.
+  'deepseek-chat': { input: 0.27, output: 1.1 },
 };
 
-/** Price of a model; unknown models (local servers, the offline extractor) cost 0. */
+/** Price of a model; unknown models (Ollama and other local servers, the offline extractor) cost 0. */
 export function modelPrice(model: string): { input: number; output: number } {
   const name = model.toLowerCase();
   let best: string | undefined;
