@@ -8,6 +8,7 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import hnswlib from 'hnswlib-node';
 import { generateCorpus, mulberry32, sectionText } from '../src/bench/corpus.js';
+import { safetyBench } from '../src/bench/safety-bench.js';
 import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { runIndex } from '../src/ingest/indexer.js';
@@ -19,9 +20,10 @@ import { nativeBuildLevel } from '../src/retrieval/native-build.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 
 const USAGE = `
-Usage: npm run bench -- [--chunks N] [--queries N] [--json]
+Usage: npm run bench -- [--chunks N] [--queries N] [--json] [--safety-only]
 Measures index build, incremental update and query speed/recall on a generated corpus
-(default 100,000 chunks, local embedder dimensions). Prints progress on stderr.`;
+(default 100,000 chunks, local embedder dimensions), and the content-safety guard on streamed
+answers (safety_p99_ms; --safety-only runs just that). Prints progress on stderr.`;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -55,10 +57,19 @@ runCli(async () => {
       queries: { type: 'string', default: '200' },
       'soak-seconds': { type: 'string', default: '60' },
       'skip-serving': { type: 'boolean' },
+      'safety-only': { type: 'boolean' },
       json: { type: 'boolean' },
     },
     USAGE,
   );
+  // Content safety: 10,000 patterns, ~1,500-character answers streamed in small tokens.
+  log('safety guard: 10,000 patterns, streamed answers, beside a naive includes() baseline');
+  const { caught, ...safety } = safetyBench();
+  if (caught.some((c) => !c)) throw new Error('safety bench: a planted pattern was not caught');
+  if (values['safety-only']) {
+    process.stdout.write(`${JSON.stringify(safety, null, values.json ? undefined : 2)}\n`);
+    return 0;
+  }
   const n = Number(values.chunks);
   const nq = Number(values.queries);
   const config = loadConfig({ ...process.env, EMBEDDINGS: 'local' });
@@ -202,7 +213,7 @@ runCli(async () => {
     const serving = values['skip-serving']
       ? {}
       : await servingBench(knowledgeDir, indexDir, values['soak-seconds'] ?? '60');
-    const all = { ...result, ...serving };
+    const all = { ...result, ...safety, ...serving };
     if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
     else process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     return 0;

@@ -36,12 +36,33 @@ export class SafetyMatcher {
     return this.rules.length;
   }
 
+  get hasRegexes(): boolean {
+    return this.regexes.length > 0;
+  }
+
   check(text: string): SafetyHit | null {
     const norm = normaliseForSafety(text);
-    if (this.automaton) {
-      const [first] = this.automaton.matchInText(norm);
-      if (first) return { rule: this.byKeyword.get(first.keyword) as SafetyRule, match: first.keyword };
-    }
+    return this.keywordIn(norm) ?? this.regexIn(norm);
+  }
+
+  /** Keyword rules only (the streaming guard checks them on a short overlap). */
+  checkKeywords(text: string): SafetyHit | null {
+    return this.automaton ? this.keywordIn(normaliseForSafety(text)) : null;
+  }
+
+  /** Regex rules only (the streaming guard checks them on a longer window). */
+  checkRegexes(text: string): SafetyHit | null {
+    return this.regexes.length ? this.regexIn(normaliseForSafety(text)) : null;
+  }
+
+  private keywordIn(norm: string): SafetyHit | null {
+    // The allocation-free scan first: almost every piece of every answer matches nothing.
+    if (!this.automaton?.hasKeywordInText(norm)) return null;
+    const [first] = (this.automaton as AhoCorasick).matchInText(norm);
+    return first ? { rule: this.byKeyword.get(first.keyword) as SafetyRule, match: first.keyword } : null;
+  }
+
+  private regexIn(norm: string): SafetyHit | null {
     for (const { rule, re } of this.regexes) {
       const m = re.exec(norm);
       if (m) return { rule, match: m[0] };
@@ -68,8 +89,11 @@ export interface SafetyGuard {
 export function createSafetyGuard(matcher: SafetyMatcher): SafetyGuard {
   // Twice the longest keyword: normalisation (spacing collapsed, NFKC) may make text shorter.
   const keep = Math.max(matcher.longestKeyword * 2 - 1, 0);
-  const window = Math.max(keep, REGEX_WINDOW);
-  let tail = ''; // the last `window` characters seen (checked again with the next piece)
+  // Keywords are checked on the piece plus the last `keep` characters (enough to see a keyword
+  // split across pieces); regexes, when there are any, on a longer window. Keeping the keyword
+  // overlap short is what makes a streamed answer cost about its own length.
+  let tail = ''; // the last `keep` characters seen (checked again with the next piece)
+  let regexTail = ''; // the last REGEX_WINDOW characters seen
   let held = ''; // not shown yet
   let hit: SafetyHit | null = null;
   return {
@@ -80,12 +104,17 @@ export function createSafetyGuard(matcher: SafetyMatcher): SafetyGuard {
       if (hit) return '';
       if (!text) return '';
       const seen = tail + text;
-      hit = matcher.check(seen);
+      hit = matcher.checkKeywords(seen);
+      if (!hit && matcher.hasRegexes) {
+        const window = regexTail + text;
+        hit = matcher.checkRegexes(window);
+        regexTail = window.slice(-REGEX_WINDOW);
+      }
       if (hit) {
         held = '';
         return '';
       }
-      tail = seen.slice(-window);
+      tail = keep > 0 ? seen.slice(-keep) : '';
       const pending = held + text;
       let cut = Math.max(pending.length - keep, 0);
       // Never split a surrogate pair between what is shown and what is held.

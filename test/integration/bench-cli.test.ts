@@ -45,6 +45,8 @@ describe.runIf(withRedis)('npm run bench (small)', () => {
       'soak_errors',
       'soak_rss_growth_pct',
       'soak_overhead_p99_ms',
+      'safety_p99_ms',
+      'safety_naive_p99_ms',
     ]) {
       expect(typeof r[key], key).toBe('number');
     }

@@ -112,3 +112,32 @@ describe('the streaming guard', () => {
     expect(big.check(`好的${'。'.repeat(100)}违禁词语一二三`)?.rule.list).toBe('big');
   });
 });
+
+describe('the streaming guard keeps a short keyword overlap and a regex window', () => {
+  const preamble = 'Our return policy covers most items bought in the last month. '.repeat(8);
+
+  it('a regex split into one-character tokens after a long preamble is caught', () => {
+    const text = `${preamble}Your cvv is 123 and the card is fine.`;
+    const r = stream(
+      text,
+      Array.from({ length: text.length }, (_, i) => i),
+    );
+    expect(r.hit?.rule.kind).toBe('regex');
+    expect(r.shown).not.toContain('cvv');
+  });
+
+  it('a keyword-only list catches a keyword split anywhere after a long preamble', () => {
+    const only = new SafetyMatcher(parseSafetyList('kw', 'how to make a bomb'));
+    expect(only.hasRegexes).toBe(false);
+    const text = `${preamble}Tell me how to make a bomb now.`;
+    const at = text.indexOf('how to');
+    for (let cut = at - 3; cut < at + 20; cut++) {
+      const guard = createSafetyGuard(only);
+      let shown = guard.push(text.slice(0, cut));
+      for (const ch of text.slice(cut)) shown += guard.push(ch);
+      shown += guard.end();
+      expect(guard.hit?.match).toBe('how to make a bomb');
+      expect(shown).not.toContain('make a bomb');
+    }
+  });
+});
