@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
+import { CopilotError } from '../errors.js';
 import { loadTemplates, type Templates } from '../prompts/templates.js';
-import { createChatModelGenerator } from './chat-model.js';
+import { createChatModelGenerator, PROVIDERS, type Provider } from './chat-model.js';
 import { createOfflineGenerator } from './offline.js';
 import { createOpenAIGenerator } from './openai.js';
 import type { AnswerGenerator } from './types.js';
@@ -10,38 +11,62 @@ function temperatureFor(model: string): number | undefined {
   return /^(o\d|gpt-5)/i.test(model) ? undefined : 0.2;
 }
 
-/** Picks the answer generator from config (LLM_PROVIDER; `openai` when a key or base URL is set). */
-export function createAnswerGenerator(config: Config, templates?: Templates): AnswerGenerator {
-  const { provider } = config.llm;
-  if (provider === 'offline') return createOfflineGenerator();
-  if (provider !== 'openai') {
-    const keys = {
-      anthropic: config.providers.anthropic,
-      'google-genai': config.providers.google,
-      ollama: { apiKey: undefined, baseURL: config.providers.ollama.baseURL },
-    }[provider];
-    return createChatModelGenerator({
-      provider,
-      model: config.llm.model,
-      ...(keys.apiKey ? { apiKey: keys.apiKey } : {}),
-      ...(keys.baseURL ? { baseURL: keys.baseURL } : {}),
-      timeoutMs: config.llm.timeoutMs,
-      maxRetries: config.llm.maxRetries,
-      temperature: 0.2,
-      templates: templates ?? loadTemplates(config.prompt.dir),
-      memoryTokenBudget: config.memory.tokenBudget,
-    });
-  }
-  return createOpenAIGenerator({
-    apiKey: config.openai.apiKey,
-    baseURL: config.openai.baseURL,
-    model: config.llm.model,
+/**
+ * A model reference: `model` (the LLM_PROVIDER's) or `provider:model`, as `initChatModel` writes
+ * it (`anthropic:claude-3-5-haiku-latest`, `ollama:llama3.1:8b`). A prefix that is not a known
+ * provider is part of the model name (`llama3.1:8b` with LLM_PROVIDER=ollama).
+ */
+export function parseModelRef(ref: string, defaultProvider: Provider): { provider: Provider; model: string } {
+  const at = ref.indexOf(':');
+  const prefix = at > 0 ? ref.slice(0, at) : '';
+  if ((PROVIDERS as readonly string[]).includes(prefix))
+    return { provider: prefix as Provider, model: ref.slice(at + 1) };
+  return { provider: defaultProvider, model: ref };
+}
+
+/** One model's generator, with the keys and base URL of its provider from config. */
+export function createModelGenerator(config: Config, ref: string, templates?: Templates): AnswerGenerator {
+  const fallbackProvider = config.llm.provider === 'offline' ? 'openai' : config.llm.provider;
+  const { provider, model } = parseModelRef(ref, fallbackProvider);
+  const t = templates ?? loadTemplates(config.prompt.dir);
+  const common = {
+    model,
     timeoutMs: config.llm.timeoutMs,
     maxRetries: config.llm.maxRetries,
-    temperature: temperatureFor(config.llm.model),
-    templates: templates ?? loadTemplates(config.prompt.dir),
+    templates: t,
     memoryTokenBudget: config.memory.tokenBudget,
+  };
+  if (provider === 'openai') {
+    return createOpenAIGenerator({
+      apiKey: config.openai.apiKey,
+      baseURL: config.openai.baseURL,
+      temperature: temperatureFor(model),
+      ...common,
+    });
+  }
+  const keys = {
+    anthropic: { ...config.providers.anthropic, env: 'ANTHROPIC_API_KEY' },
+    'google-genai': { ...config.providers.google, env: 'GOOGLE_API_KEY' },
+    ollama: { apiKey: undefined, baseURL: config.providers.ollama.baseURL, env: '' },
+  }[provider];
+  if (keys.env && !keys.apiKey && !keys.baseURL) {
+    throw new CopilotError('config:invalid', `The model "${ref}" needs ${keys.env}.`, {
+      hint: `Set ${keys.env}, or name a model of another provider.`,
+    });
+  }
+  return createChatModelGenerator({
+    provider,
+    ...(keys.apiKey ? { apiKey: keys.apiKey } : {}),
+    ...(keys.baseURL ? { baseURL: keys.baseURL } : {}),
+    temperature: 0.2,
+    ...common,
   });
+}
+
+/** Picks the answer generator from config (LLM_PROVIDER; `openai` when a key or base URL is set). */
+export function createAnswerGenerator(config: Config, templates?: Templates): AnswerGenerator {
+  if (config.llm.provider === 'offline') return createOfflineGenerator();
+  return createModelGenerator(config, config.llm.model, templates);
 }
 
 export { detectLanguage } from './language.js';
