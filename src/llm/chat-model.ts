@@ -5,7 +5,13 @@ import { CopilotError } from '../errors.js';
 import type { Turn } from '../memory/types.js';
 import { buildCondensePrompt } from '../prompts/builder.js';
 import { loadTemplates, type Templates } from '../prompts/templates.js';
-import { fetchWithIdleTimeout, GenerationError, streamCut, translateLLMError } from './openai-errors.js';
+import {
+  fetchWithIdleTimeout,
+  GenerationError,
+  IdleTimeoutError,
+  streamCut,
+  translateLLMError,
+} from './openai-errors.js';
 import { isNoAnswer } from './postprocess.js';
 import type { AnswerGenerator, ChatMessage, GenerateResult, Language } from './types.js';
 
@@ -56,8 +62,27 @@ function providerFields(o: ChatModelOptions): Record<string, unknown> {
       // @google/generative-ai uses the global fetch; the generic idle watchdog below covers it.
       return { ...common, apiKey, streamUsage: true, ...(o.baseURL ? { baseUrl: o.baseURL } : {}) };
     case 'ollama':
-      return { ...common, fetch, ...(o.baseURL ? { baseUrl: o.baseURL } : {}) };
+      // ollama's client has no timeout of its own: the wait for headers is bounded here.
+      return {
+        ...common,
+        fetch: withHeaderTimeout(fetch, o.timeoutMs),
+        ...(o.baseURL ? { baseUrl: o.baseURL } : {}),
+      };
   }
+}
+
+/** Each attempt waits at most `ms` for response headers (then the idle timeout takes over). */
+function withHeaderTimeout(inner: typeof fetch, ms: number): typeof fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new IdleTimeoutError(ms)), ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+    try {
+      return await inner(input, { ...init, signal });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 /** A chunk's metadata says the model finished (each provider has its own key for it). */
@@ -117,13 +142,23 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
       const usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
       let sawUsage = false;
       let finished = false;
-      const watchdog = idleWatchdog(opts.timeoutMs, req.signal);
+      // @google/generative-ai takes no fetch and no timeout: a watchdog bounds it instead (before
+      // the first chunk it allows for LangChain's retries and their back-off). The other
+      // providers' timeouts are per attempt, in their fetch (headers, then idle).
+      const watchdog =
+        opts.provider === 'google-genai'
+          ? idleWatchdog(
+              opts.timeoutMs,
+              opts.timeoutMs * (opts.maxRetries + 1) + 4000 * opts.maxRetries,
+              req.signal,
+            )
+          : null;
       try {
         const m = await chatModel();
-        const stream = await m.stream(toLangChain(req.messages), { signal: watchdog.signal });
-        watchdog.kick();
+        const signal = watchdog?.signal ?? req.signal;
+        const stream = await m.stream(toLangChain(req.messages), signal ? { signal } : {});
         for await (const chunk of stream) {
-          watchdog.kick();
+          watchdog?.kick();
           const piece = chunk.text;
           if (piece) {
             text += piece;
@@ -146,7 +181,7 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
         }
       } catch (err) {
         if (err instanceof ConsumerError) throw err.cause;
-        if (watchdog.fired && !req.signal?.aborted) {
+        if (watchdog?.fired && !req.signal?.aborted) {
           throw new GenerationError('llm:timeout', 'The language model took too long to answer.', {
             cause: err,
             partialText: text,
@@ -155,7 +190,7 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
         }
         throw translateLLMError(err, { signal: req.signal, partialText: text });
       } finally {
-        watchdog.stop();
+        watchdog?.stop();
       }
       // SDKs end quietly when the body ends early; no finish marker means it was cut.
       if (!finished) throw streamCut(new Error('stream ended without a finish marker'), text);
@@ -187,25 +222,28 @@ export function createChatModelGenerator(opts: ChatModelOptions): AnswerGenerato
   };
 }
 
-/** Aborts when nothing arrives for `ms` (reset by `kick`) or when the caller's signal aborts. */
-function idleWatchdog(ms: number, outer?: AbortSignal) {
+/**
+ * Aborts when the first chunk has not come within `firstMs`, or nothing arrives for `ms` after a
+ * chunk (reset by `kick`), or when the caller's signal aborts.
+ */
+function idleWatchdog(ms: number, firstMs: number, outer?: AbortSignal) {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const state = {
     fired: false,
     signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
-    kick() {
+    kick(wait = ms) {
       clearTimeout(timer);
       timer = setTimeout(() => {
         state.fired = true;
         controller.abort();
-      }, ms);
+      }, wait);
     },
     stop() {
       clearTimeout(timer);
     },
   };
-  state.kick();
+  state.kick(firstMs);
   return state;
 }
 

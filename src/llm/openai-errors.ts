@@ -56,7 +56,11 @@ export function translateLLMError(
   if (ctx.signal?.aborted)
     return new GenerationError('llm:timeout', 'The answer was cancelled.', { ...base, status: 499 });
   const errors = [...chain(err)];
-  const names = errors.map((e) => String(prop(e, 'name') ?? ''));
+  // The Anthropic SDK's errors keep `name` "Error": their class name tells them apart.
+  const names = errors.flatMap((e) => [
+    String(prop(e, 'name') ?? ''),
+    typeof e === 'object' && e !== null ? e.constructor.name : '',
+  ]);
   if (
     names.some((n) => n === 'IdleTimeoutError' || n === 'TimeoutError' || n === 'APIConnectionTimeoutError')
   ) {

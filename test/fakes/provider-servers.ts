@@ -13,6 +13,8 @@ export type ProviderBehaviour =
   | { kind: 'cut'; afterTokens: number }
   /** The body ends cleanly after `afterTokens` tokens, without the provider's finish marker. */
   | { kind: 'truncate'; afterTokens: number }
+  /** No response at all (not even headers). */
+  | { kind: 'hang' }
   /** Headers sent, then nothing. */
   | { kind: 'stall' };
 
@@ -69,6 +71,7 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       res.end(JSON.stringify(errorBody(api, b.status)));
       return;
     }
+    if (b.kind === 'hang') return;
     const text = b.kind === 'reply' ? (b.text ?? PROVIDER_REPLY) : PROVIDER_REPLY;
     const parts = tokens(text);
     res.writeHead(200, {

@@ -110,6 +110,12 @@ describe.each(cases)('$provider through its LangChain package against a local fa
     expect(err.partialText).toBe('Items can be ');
   });
 
+  it('maps a server that never sends headers to llm:timeout', async () => {
+    fake.enqueue({ kind: 'hang' });
+    const err = await failure(gen(400).generate(request, () => {}));
+    expect(err.code).toBe('llm:timeout');
+  });
+
   it('maps a stalled stream to llm:timeout', async () => {
     fake.enqueue({ kind: 'stall' });
     const err = await failure(gen(400).generate(request, () => {}));
