@@ -8,6 +8,7 @@ import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
+import { adminSafetyRouter } from '../http/routes/admin-safety.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -20,6 +21,8 @@ import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import { createModerationClient } from '../safety/moderation.js';
+import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
@@ -69,6 +72,21 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     observe: (job) => metrics.reindexFinished(job),
   });
   const desk = createHandoffDesk({ config, stores, reindexer, logger });
+  const safety = safetyFromDir(config.safety.dir, {
+    onBlockedQuestion: config.safety.onQuestion,
+    logger,
+    counted: metrics.safetyBlocked,
+    ...(config.safety.moderation
+      ? {
+          moderation: createModerationClient({
+            url: config.safety.moderation.url,
+            ...(config.safety.moderation.apiKey ? { apiKey: config.safety.moderation.apiKey } : {}),
+            ...(config.safety.moderation.model ? { model: config.safety.moderation.model } : {}),
+            logger,
+          }),
+        }
+      : {}),
+  });
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates);
   const modes = {
@@ -98,6 +116,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     observer: metrics.observer,
     isPublic: spaces.isPublic,
+    safety,
   });
   const surfaces: BuiltApp['surfaces'] = {};
   const readiness = async () => {
@@ -122,6 +141,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   const rateLimiter = stores.redis
     ? redisRateLimiter({ redis: stores.redis, perMinute: config.rateLimitPerMinute, logger })
     : inProcessRateLimiter({ perMinute: config.rateLimitPerMinute });
+  // Opening handoff tickets from the web: its own, smaller budget (a ticket costs a teammate's time).
+  const handoffCreateLimiter = stores.redis
+    ? redisRateLimiter({
+        redis: stores.redis,
+        perMinute: config.handoff.createPerMinute,
+        logger,
+        prefix: 'copilot:rate:handoff:',
+      })
+    : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
   const http = createHttpApp({
     config,
@@ -149,6 +177,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       answers: stores.answers,
       copilot,
       adminToken: config.adminToken,
+      createLimiter: handoffCreateLimiter,
     }),
   );
   http.mount('/metrics', async (_req, res) => {
@@ -156,6 +185,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     res.end(await metrics.registry.metrics());
   });
   http.mount('/admin', adminReindexRouter({ reindexer, adminToken: config.adminToken }));
+  http.mount('/admin', adminSafetyRouter({ safety, adminToken: config.adminToken }));
   return {
     config,
     http,

@@ -13,6 +13,7 @@ import { feedbackRoute } from './routes/feedback.js';
 import { healthzRoute, type Readiness, readyzRoute } from './routes/health.js';
 import { statusRoute } from './routes/status.js';
 import { cors, securityHeaders } from './security.js';
+import { vendorRoute } from './vendor.js';
 
 export type { Readiness };
 
@@ -97,6 +98,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     }),
   );
 
+  app.get('/vendor/:name', vendorRoute());
   // The web chat page: plain files, no build step.
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
 

@@ -103,6 +103,12 @@ export function createMetrics(deps: MetricsDeps) {
     labelNames: ['op'],
     registers: [registry],
   });
+  const safetyBlocks = new Counter({
+    name: 'copilot_safety_blocks_total',
+    help: 'Questions and answers blocked by the content safety check, by where and list',
+    labelNames: ['where', 'list'],
+    registers: [registry],
+  });
   const handoffCreated = new Counter({
     name: 'copilot_handoffs_created_total',
     help: 'Handoff tickets created',
@@ -155,6 +161,7 @@ export function createMetrics(deps: MetricsDeps) {
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    safetyBlocked: (b: { where: string; list: string }) => safetyBlocks.inc({ where: b.where, list: b.list }),
   };
 }
 

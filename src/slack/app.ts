@@ -3,6 +3,7 @@ import express from 'express';
 import { CopilotError } from '../errors.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { InProcessDedupStore } from './dedup.js';
+import { createDeskAccess } from './handoff/desk-access.js';
 import { registerListeners } from './listeners/index.js';
 import { errorSummary, slackErrorCode } from './slack-errors.js';
 import { InProcessThreadStore } from './thread-store.js';
@@ -76,7 +77,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackAppHandle {
     // Listeners catch their own failures; this is the net under them. Slack already got its ack.
     logger.error({ err: errorSummary(err) }, 'unhandled Slack listener error');
   });
-  const ctx = buildContext(deps, logger);
+  const ctx = buildContext(deps, logger, app.client);
   registerListeners(app, ctx);
 
   let connected = false;
@@ -152,8 +153,14 @@ export function createSlackApp(deps: SlackAppDeps): SlackAppHandle {
   };
 }
 
-function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): SlackContext {
+function buildContext(
+  deps: SlackAppDeps,
+  logger: SlackContext['logger'],
+  client: webApi.WebClient,
+): SlackContext {
   const admins = new Set(deps.config.slack.adminUsers);
+  const editors = new Set(deps.config.slack.answerEditors);
+  const isAdmin = (userId: string) => admins.has(userId);
   return {
     config: deps.config,
     copilot: deps.copilot,
@@ -167,6 +174,8 @@ function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): Slack
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,
     stream: deps.stream ?? {},
-    isAdmin: (userId) => admins.has(userId),
+    isAdmin,
+    canSaveAnswers: (userId) => isAdmin(userId) || editors.has(userId),
+    canSeeDesk: createDeskAccess({ client, channel: deps.config.slack.handoffChannel, isAdmin, logger }),
   };
 }

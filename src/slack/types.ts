@@ -121,4 +121,8 @@ export interface SlackContext {
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
   stream: Partial<StreamOptions>;
   isAdmin(userId: string): boolean;
+  /** SLACK_ADMIN_USERS or SLACK_ANSWER_EDITORS: may save a reply as an answer. */
+  canSaveAnswers(userId: string): boolean;
+  /** Admins and members of SLACK_HANDOFF_CHANNEL see every handoff and 👎; others their own. */
+  canSeeDesk(userId: string): Promise<boolean>;
 }

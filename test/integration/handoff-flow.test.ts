@@ -151,7 +151,7 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
     events.close();
   });
 
-  it('a second save of a near-duplicate question updates the file instead of adding one', async () => {
+  it('a second save of a near-duplicate question replaces the file, keeping the old one as a version', async () => {
     const r = await chat(run.url, {
       message: 'Can I ship lithium batteries to Norway by sea freight, please?',
       conversationId: 'flow-3-conversation-00000000',
@@ -174,10 +174,15 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
       text: 'Update: sea freight only, max 100 Wh per cell.',
       save: true,
     });
-    const saved = res.body.saved as { file: string; updated: boolean };
+    const saved = res.body.saved as { file: string; updated: boolean; supersedes: string };
     expect(saved.updated).toBe(true);
-    expect(fs.readdirSync(path.join(knowledgeDir, 'default/answers'))).toEqual(before);
-    expect(fs.readFileSync(path.join(knowledgeDir, saved.file), 'utf8')).toContain('100 Wh');
+    const answers = () =>
+      fs.readdirSync(path.join(knowledgeDir, 'default/answers')).filter((n) => !n.startsWith('.'));
+    expect(answers()).toEqual(before.filter((n) => !n.startsWith('.')));
+    const now = matter(fs.readFileSync(path.join(knowledgeDir, saved.file), 'utf8'));
+    expect(now.content).toContain('100 Wh');
+    expect(now.data.supersedes).toBe(saved.supersedes);
+    expect(fs.readFileSync(path.join(knowledgeDir, saved.supersedes), 'utf8')).toContain('UN3480');
   });
 
   it('while a ticket is open the bot forwards the asker’s messages instead of answering; after resolve it answers again', async () => {

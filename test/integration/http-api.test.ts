@@ -323,6 +323,15 @@ describe('status, health and the rest of the surface', () => {
     expect(await res.text()).toContain('<title>Merchant Copilot</title>');
   });
 
+  it("serves the page's SSE parser from eventsource-parser in node_modules, and nothing else from there", async () => {
+    const res = await fetch(`${base}/vendor/eventsource-parser.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await res.text()).toContain('function createParser');
+    for (const other of ['/vendor/package.json', '/vendor/..%2Fpackage.json', '/vendor/chart.js'])
+      expect((await fetch(`${base}${other}`)).status, other).toBe(404);
+  });
+
   it('routers mounted later run before the 404 and get the raw body', async () => {
     const res = await post('/slack/events', '{"raw":true', { 'content-type': 'application/json' });
     expect(res.status).toBe(200);

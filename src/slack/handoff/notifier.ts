@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js';
 import { buildHandoffCard } from '../blocks/handoff-card.js';
 import {
   buildForwardText,
+  buildRelayFailedText,
   buildRelayText,
   buildReminderText,
   buildReplyNoteText,
@@ -100,7 +101,11 @@ export function createSlackHandoffNotifier(deps: SlackHandoffNotifierDeps): Hand
     },
 
     async forward(ticket, message) {
-      await inCardThread(ticket, buildForwardText(message));
+      await inCardThread(ticket, buildForwardText(message, ticket));
+    },
+
+    async relayFailed(ticket, reply, error) {
+      await inCardThread(ticket, buildRelayFailedText(reply, error));
     },
   };
 }

@@ -29,7 +29,7 @@ export function cardThreadReply(ctx: SlackContext) {
     if (!(await ctx.dedup.firstTime(`card-reply:${m.channel}:${m.ts}`, DEDUP_TTL_SECONDS))) return;
     const to = { channel: m.channel, user: m.user, threadTs };
     try {
-      const r = await ctx.desk.reply(ticket.id, m.user, text, { ts: m.ts });
+      const r = await ctx.desk.reply(ticket.id, m.user, text, { ts: m.ts, fromSlack: true });
       if (!r.ok) {
         await tellUser(
           client,
