@@ -93,9 +93,11 @@ async function walkDir(w: Walk, dir: string, rel: string[], ancestors: string[])
     w.skipped.push({ path: rel.join('/') || '.', reason: `cannot read folder (${errCode(err)})` });
     return;
   }
-  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json is config.
+  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json and the
+  // safety lists (safety/*.txt) are config, not answers.
   const visible = entries.filter(
-    (e) => !e.name.startsWith('.') && !(rel.length === 0 && e.name === 'spaces.json'),
+    (e) =>
+      !e.name.startsWith('.') && !(rel.length === 0 && (e.name === 'spaces.json' || e.name === 'safety')),
   );
   let sinceYield = 0;
   for (const entry of visible) {
