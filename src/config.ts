@@ -58,6 +58,12 @@ const schema = z.object({
   ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
   ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.22),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
+  SAFETY_DIR: optionalString,
+  SAFETY_ON_QUESTION: z.enum(['refuse', 'handoff']).default('refuse'),
+  MODERATION_URL: optionalString,
+  MODERATION_API_KEY: optionalString,
+  MODERATION_MODEL: optionalString,
+  MODERATION_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
   MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
   MEMORY_TTL_SECONDS: z.coerce
     .number()
@@ -110,6 +116,14 @@ export interface Config {
   adminToken: string | undefined;
   thresholds: { annotationMinScore: number; answerMinScore: number };
   handoff: { remindMinutes: number };
+  safety: {
+    /** Folder of keyword/regex lists (default: <knowledge>/safety). */
+    dir: string;
+    onQuestion: 'refuse' | 'handoff';
+    moderation:
+      | { url: string; apiKey: string | undefined; model: string | undefined; timeoutMs: number }
+      | undefined;
+  };
   memory: { maxTurns: number; ttlSeconds: number; tokenBudget: number };
   prompt: { tokenBudget: number; dir: string | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -178,6 +192,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.ADMIN_TOKEN,
     thresholds: { annotationMinScore: e.ANNOTATION_MIN_SCORE, answerMinScore: e.ANSWER_MIN_SCORE },
     handoff: { remindMinutes: e.HANDOFF_REMIND_MINUTES },
+    safety: {
+      dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
+      onQuestion: e.SAFETY_ON_QUESTION,
+      moderation: e.MODERATION_URL
+        ? {
+            url: e.MODERATION_URL,
+            apiKey: e.MODERATION_API_KEY,
+            model: e.MODERATION_MODEL,
+            timeoutMs: e.MODERATION_TIMEOUT_MS,
+          }
+        : undefined,
+    },
     memory: {
       maxTurns: e.MEMORY_MAX_TURNS,
       ttlSeconds: e.MEMORY_TTL_SECONDS,

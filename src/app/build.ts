@@ -8,6 +8,7 @@ import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
+import { adminSafetyRouter } from '../http/routes/admin-safety.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -20,6 +21,7 @@ import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import { createModerationClient, createSafetyCheck, loadRules, type SafetyCheck } from '../safety/index.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -37,6 +39,7 @@ export interface BuiltApp {
   /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
   rateLimiter: RateLimiter;
   modes: Record<string, string>;
+  safety: SafetyCheck;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   const desk = createHandoffDesk({ config, stores, reindexer, logger });
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates);
+  const safety = createSafetyCheck({
+    rules: loadRules(config.safety.dir),
+    ...(config.safety.moderation ? { moderation: createModerationClient(config.safety.moderation) } : {}),
+    onQuestionBlocked: config.safety.onQuestion,
+    logger,
+    onBlock: metrics.safetyBlocked,
+  });
   const modes = {
     llm: config.llm.provider === 'openai' ? `openai (${config.llm.model})` : 'offline (extractive)',
     embeddings: embedder.id,
@@ -90,6 +100,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     observer: metrics.observer,
     isPublic: spaces.isPublic,
+    safety,
   });
   const readiness = async () => {
     const checks: Record<string, boolean | string> = { index: index.current().version };
@@ -144,6 +155,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     res.end(await metrics.registry.metrics());
   });
   http.mount('/admin', adminReindexRouter({ reindexer, adminToken: config.adminToken }));
+  http.mount('/admin', adminSafetyRouter({ safety, adminToken: config.adminToken }));
   return {
     config,
     http,
@@ -155,6 +167,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     spaces,
     rateLimiter,
     modes,
+    safety,
     close: async () => {
       await sync.stop();
       await desk.close();

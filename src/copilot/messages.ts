@@ -30,6 +30,18 @@ const TEXT = {
     en: "I can't share my instructions or how I'm set up. I'm happy to help with questions about our policies, products and procedures.",
     zh: '我不能透露我的指令或设置。关于商家的政策、产品和流程，我很乐意帮忙。',
   },
+  safety_refused: {
+    en: "Sorry, I can't help with that request. For questions about our policies, products and procedures, I'm happy to help.",
+    zh: '抱歉，这个请求我无法协助。关于商家的政策、产品和流程，我很乐意帮忙。',
+  },
+  safety_handoff: {
+    en: "I can't answer this one myself, so I've asked a teammate. They'll reply here.",
+    zh: '这个问题我无法直接回答，已经请同事来处理，他们会在这里回复你。',
+  },
+  safety_withheld: {
+    en: "Sorry, I can't share that answer. I've withheld it; please rephrase, or ask for a teammate.",
+    zh: '抱歉，这个回答无法提供，已被撤回。请换个问法，或请求转人工。',
+  },
   too_long: {
     en: 'That message is too long for me. Please shorten it to the question itself.',
     zh: '消息太长了，请只保留问题本身。',

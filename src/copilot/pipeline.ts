@@ -19,6 +19,7 @@ import { buildAnswerPrompt } from '../prompts/builder.js';
 import type { Templates } from '../prompts/templates.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import type { Embedder, SearchHit } from '../retrieval/types.js';
+import { blockKind, type SafetyCheck, type SafetyMatch } from '../safety/index.js';
 import { AnnotationMatcher, annotationText } from './annotations.js';
 import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
@@ -62,6 +63,8 @@ export interface CopilotDeps {
   ready?: () => boolean;
   /** Private spaces are hidden from the web (spaces.json); default: all public. */
   isPublic?: (space: string) => boolean;
+  /** Content safety (src/safety): lists on the question and on the streamed answer. */
+  safety?: SafetyCheck;
 }
 
 export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
@@ -142,7 +145,22 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       'question received',
     );
     record.standaloneQuestion = question;
+    const blocked = (stage: 'question' | 'answer', m: SafetyMatch) => {
+      // The rule, never the text: the log and the admin list must not repeat what was blocked.
+      logger.warn({ answerId, space: input.space, rule: m.rule.id, stage }, 'content safety block');
+      deps.safety?.record({ stage, space: input.space, rule: m.rule.id, kind: blockKind(m), answerId });
+    };
     try {
+      const unsafe = deps.safety ? await deps.safety.checkQuestion(question, input.signal) : null;
+      if (unsafe && deps.safety) {
+        blocked('question', unsafe);
+        if (deps.safety.onQuestionBlocked === 'handoff') await handoff('safety', 'safety_handoff');
+        else say_(say('safety_refused', language));
+        record.complete = true;
+        finish(record.decision === 'escalate' ? 'escalate' : 'answer', false, null);
+        await remember(record, input, true);
+        return record;
+      }
       if (wantsHuman(question)) {
         const history = await deps.memory.recent(input.conversationKey, 4);
         const lastUser = [...history].reverse().find((t) => t.role === 'user');
@@ -255,7 +273,9 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       emit({ type: 'status', stage: 'generating' });
       const filter = createAnswerStreamFilter();
       const guard = createLeakGuard(secrets);
-      const stream = (text: string) => {
+      const safe = deps.safety?.answerGuard();
+      const stream = (shown: string) => {
+        const text = safe ? safe.push(shown) : shown;
         if (!text) return;
         record.timings.firstTokenMs ??= Date.now() - started;
         say_(text);
@@ -275,6 +295,13 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         );
         stream(guard.push(filter.end()));
         stream(guard.end());
+        if (safe && !safe.tripped) {
+          const tail = safe.end();
+          if (tail) {
+            record.timings.firstTokenMs ??= Date.now() - started;
+            say_(tail);
+          }
+        }
       } catch (err) {
         if (input.signal?.aborted) {
           // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
@@ -300,6 +327,21 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         record.answer = '';
         await handoff('no_answer', 'no_answer');
         finish('escalate', false, usage);
+        await remember(record, input, true);
+        return record;
+      }
+      const unsafeAnswer =
+        safe?.tripped ?? (deps.safety ? await deps.safety.checkAnswer(result.text, input.signal) : null);
+      if (unsafeAnswer) {
+        // Nothing of the match was shown (the guard held it back); replace what was shown.
+        blocked('answer', unsafeAnswer);
+        const refusal = say('safety_withheld', language);
+        say_(record.answer ? `\n\n${refusal}` : refusal);
+        record.answer = refusal;
+        record.sources = [];
+        emit({ type: 'sources', sources: [] });
+        record.complete = true;
+        finish('answer', false, usage);
         await remember(record, input, true);
         return record;
       }

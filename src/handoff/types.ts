@@ -10,7 +10,8 @@ export type HandoffReason =
   | 'no_answer' // the model said NO_ANSWER
   | 'failure' // model or retrieval failure
   | 'asked' // the user clicked "ask a human" / copilot_ask_human
-  | 'requested'; // the user asked for a human in words
+  | 'requested' // the user asked for a human in words
+  | 'safety'; // the question matched a content safety rule (SAFETY_ON_QUESTION=handoff)
 
 export interface HandoffOrigin {
   surface: 'slack' | 'web' | 'cli';

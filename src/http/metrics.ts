@@ -78,6 +78,12 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
     labelNames: ['reason'],
     registers: [registry],
   });
+  const safetyBlocks = new Counter({
+    name: 'copilot_safety_blocks_total',
+    help: 'Questions and answers blocked by the content safety check',
+    labelNames: ['stage', 'kind'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'copilot_handoffs',
     help: 'Handoff tickets by state',
@@ -127,6 +133,8 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    safetyBlocked: (block: { stage: string; kind: string }) =>
+      safetyBlocks.inc({ stage: block.stage, kind: block.kind }),
   };
 }
 

@@ -19,7 +19,7 @@ export interface SafetyCheck {
   checkQuestion(text: string, signal?: AbortSignal): Promise<SafetyMatch | null>;
   /** A fresh streaming guard for one answer. */
   answerGuard(): SafetyStreamGuard;
-  /** Whole-answer check with the moderation endpoint (after streaming; lists are checked while streaming). */
+  /** Whole-answer check after streaming: lists (for regex matches longer than the window), then moderation. */
   checkAnswer(text: string, signal?: AbortSignal): Promise<SafetyMatch | null>;
   record(block: Omit<SafetyBlock, 'at'>): void;
   /** The latest blocks, newest first (admins: GET /admin/safety, App Home). */
@@ -61,7 +61,7 @@ export function createSafetyCheck(opts: SafetyOptions): SafetyCheck {
       return matcher.check(text) ?? (await moderate(text, signal));
     },
     answerGuard: () => createSafetyStreamGuard(matcher),
-    checkAnswer: (text, signal) => moderate(text, signal),
+    checkAnswer: async (text, signal) => matcher.check(text) ?? (await moderate(text, signal)),
     record(block) {
       const full = { at: new Date().toISOString(), ...block };
       log.unshift(full);

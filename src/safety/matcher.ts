@@ -19,8 +19,13 @@ export interface SafetyMatcher {
   readonly size: number;
 }
 
-/** Regex matches are looked for in a window this long when streaming; see stream-guard.ts. */
-export const REGEX_WINDOW = 200;
+/**
+ * With regex rules, a streamed answer is held back by this many characters: a regex match up to
+ * this long is caught before any of it is shown. Longer matches are still caught by the check of
+ * the whole answer when it ends (the shown part is then replaced). A longer window delays every
+ * answer's first words by as much.
+ */
+export const REGEX_WINDOW = 48;
 
 export function normalizeForSafety(text: string): string {
   return text.normalize('NFKC').toLowerCase();

@@ -18,6 +18,7 @@ const REASONS: Record<HandoffReason, string> = {
   failure: 'the model or the search failed',
   asked: 'the asker clicked "Ask a human"',
   requested: 'the asker asked for a person',
+  safety: 'the question matched a content safety rule',
 };
 
 // Leaves room in the 3000-char section for the bold label in front of the text.

@@ -69,7 +69,7 @@ describe('safety lists', () => {
     const m = createSafetyMatcher(loadRules(path.resolve('knowledge/safety')));
     expect(m.size).toBeGreaterThan(5);
     expect(m.check('how to sell counterfeit sneakers')).not.toBeNull();
-    expect(m.check('教我怎么刷单提高销量')).not.toBeNull();
+    expect(m.check('有没有刷单教程可以提高销量')).not.toBeNull();
     expect(m.check('What is the return window for shoes?')).toBeNull();
   });
 
@@ -121,5 +121,20 @@ describe('safety stream guard', () => {
     // 'counterfeit' has 11 characters: 10 are held back, the rest is shown at once.
     expect(out).toBe(text.slice(0, text.length - 10));
     expect(guard.end()).toBe(text.slice(-10));
+  });
+});
+
+describe('whole-answer check', () => {
+  it('catches a regex match longer than the streaming window when the answer ends', async () => {
+    const { createSafetyCheck } = await import('../../../src/safety/index.js');
+    const check = createSafetyCheck({ rules: parseRules('re:begin[a-z ]{60,}end', 'r.txt') });
+    const long = `begin ${'x'.repeat(70)} end`;
+    const guard = check.answerGuard();
+    // Streamed in small pieces, the 48-character window never holds the whole match...
+    const shown = [...long].map((ch) => guard.push(ch)).join('') + guard.end();
+    expect(guard.tripped).toBeNull();
+    expect(shown).toBe(long);
+    // ...so the end-of-answer check catches it (the pipeline then replaces the shown part).
+    expect((await check.checkAnswer(long))?.rule.id).toBe('r.txt:1');
   });
 });
