@@ -35,6 +35,8 @@ const schema = z.object({
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LLM_FALLBACK_MODELS: csv,
+  LLM_FALLBACK_OFFLINE: bool.default(false),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
@@ -94,7 +96,16 @@ export interface Config {
   indexDir: string;
   redisUrl: string | undefined;
   openai: { apiKey: string | undefined; baseURL: string | undefined };
-  llm: { provider: 'openai' | 'offline'; model: string; timeoutMs: number; maxRetries: number };
+  llm: {
+    provider: 'openai' | 'offline';
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Tried in order after `model` fails (429/5xx/timeout/cut before the first token). */
+    fallbackModels: string[];
+    /** After every model failed: the offline extractive answer, marked, instead of a handoff. */
+    fallbackOffline: boolean;
+  };
   embeddings: {
     kind: 'local' | 'openai';
     model: string;
@@ -170,7 +181,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     indexDir: path.resolve(e.INDEX_DIR),
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
-    llm: { provider, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, maxRetries: e.LLM_MAX_RETRIES },
+    llm: {
+      provider,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+      fallbackModels: e.LLM_FALLBACK_MODELS,
+      fallbackOffline: e.LLM_FALLBACK_OFFLINE,
+    },
     embeddings: {
       kind: e.EMBEDDINGS,
       model: e.EMBEDDING_MODEL,

@@ -65,7 +65,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   });
   const desk = createHandoffDesk({ config, stores, reindexer, logger });
   const templates = loadTemplates(config.prompt.dir);
-  const generator = createAnswerGenerator(config, templates);
+  const generator = createAnswerGenerator(config, templates, metrics.llmAttempt);
   const safety = createSafetyCheck({
     rules: loadRules(config.safety.dir),
     ...(config.safety.moderation ? { moderation: createModerationClient(config.safety.moderation) } : {}),

@@ -319,10 +319,10 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
       const usage = result.usage
-        ? { ...result.usage, costUsd: estimateCost(deps.generator.model, result.usage) }
+        ? { ...result.usage, costUsd: estimateCost(result.model ?? deps.generator.model, result.usage) }
         : null;
       if (usage) record.usage = usage;
-      record.via = deps.generator.id === 'offline' ? 'offline' : 'llm';
+      record.via = deps.generator.id === 'offline' || result.model === 'extractive' ? 'offline' : 'llm';
       if (isNoAnswer(result.text)) {
         record.answer = '';
         await handoff('no_answer', 'no_answer');

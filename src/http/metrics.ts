@@ -78,6 +78,12 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
     labelNames: ['reason'],
     registers: [registry],
   });
+  const llmAttempts = new Counter({
+    name: 'copilot_llm_attempts_total',
+    help: 'Model calls by model, place in the fallback chain (0 = first) and outcome',
+    labelNames: ['model', 'step', 'outcome'],
+    registers: [registry],
+  });
   const safetyBlocks = new Counter({
     name: 'copilot_safety_blocks_total',
     help: 'Questions and answers blocked by the content safety check',
@@ -133,6 +139,8 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    llmAttempt: (model: string, step: number, outcome: string) =>
+      llmAttempts.inc({ model, step: String(step), outcome }),
     safetyBlocked: (block: { stage: string; kind: string }) =>
       safetyBlocks.inc({ stage: block.stage, kind: block.kind }),
   };
