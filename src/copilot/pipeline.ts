@@ -311,6 +311,9 @@ export function createCopilot(deps: CopilotDeps): Copilot {
           return record;
         }
         logger.error({ err: summarize(err), answerId }, 'answer generation failed');
+        // The safety guard's held tail was checked on its own: show it, as it would have been.
+        const tail = safe && !safe.tripped ? safe.end() : '';
+        if (tail) say_(tail);
         const draft = record.answer.trim();
         if (record.answer) say_('\n\n');
         await handoff('failure', 'failure', draft || undefined);
