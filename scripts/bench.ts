@@ -8,7 +8,6 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import hnswlib from 'hnswlib-node';
 import { generateCorpus, mulberry32, sectionText } from '../src/bench/corpus.js';
-import { safetyBench } from '../src/bench/safety-bench.js';
 import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { runIndex } from '../src/ingest/indexer.js';
@@ -203,8 +202,7 @@ runCli(async () => {
     const serving = values['skip-serving']
       ? {}
       : await servingBench(knowledgeDir, indexDir, values['soak-seconds'] ?? '60');
-    log('safety: streaming check with 10,000 patterns, beside a naive per-pattern scan');
-    const all = { ...result, ...safetyBench(), ...serving };
+    const all = { ...result, ...serving };
     if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
     else process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     return 0;

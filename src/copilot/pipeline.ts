@@ -6,7 +6,7 @@ import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '
 import { estimateCost } from '../llm/pricing.js';
 import type { AnswerGenerator, Language } from '../llm/types.js';
 import type { Logger } from '../logger.js';
-import { answerCacheKey } from '../memory/cache-key.js';
+import { answerCacheKey, historyDigest } from '../memory/cache-key.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -19,7 +19,7 @@ import { buildAnswerPrompt } from '../prompts/builder.js';
 import type { Templates } from '../prompts/templates.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import type { Embedder, SearchHit } from '../retrieval/types.js';
-import { blockKind, type SafetyCheck, type SafetyMatch } from '../safety/index.js';
+import type { Safety } from '../safety/service.js';
 import { AnnotationMatcher, annotationText } from './annotations.js';
 import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
@@ -63,8 +63,8 @@ export interface CopilotDeps {
   ready?: () => boolean;
   /** Private spaces are hidden from the web (spaces.json); default: all public. */
   isPublic?: (space: string) => boolean;
-  /** Content safety (src/safety): lists on the question and on the streamed answer. */
-  safety?: SafetyCheck;
+  /** Content safety check on questions and streamed answers (src/safety); none when absent. */
+  safety?: Safety;
 }
 
 export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
@@ -76,7 +76,7 @@ export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotat
   perSource: 3,
 };
 
-/** The answer pipeline of DESIGN §5. Imports nothing from Slack or HTTP. */
+/** The answer pipeline (walks in docs/architecture.md). Imports nothing from Slack or HTTP. */
 export function createCopilot(deps: CopilotDeps): Copilot {
   const annotations = new AnnotationMatcher(deps.embedder);
   const { settings, logger } = deps;
@@ -145,22 +145,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       'question received',
     );
     record.standaloneQuestion = question;
-    const blocked = (stage: 'question' | 'answer', m: SafetyMatch) => {
-      // The rule, never the text: the log and the admin list must not repeat what was blocked.
-      logger.warn({ answerId, space: input.space, rule: m.rule.id, stage }, 'content safety block');
-      deps.safety?.record({ stage, space: input.space, rule: m.rule.id, kind: blockKind(m), answerId });
-    };
     try {
-      const unsafe = deps.safety ? await deps.safety.checkQuestion(question, input.signal) : null;
-      if (unsafe && deps.safety) {
-        blocked('question', unsafe);
-        if (deps.safety.onQuestionBlocked === 'handoff') await handoff('safety', 'safety_handoff');
-        else say_(say('safety_refused', language));
-        record.complete = true;
-        finish(record.decision === 'escalate' ? 'escalate' : 'answer', false, null);
-        await remember(record, input, true);
-        return record;
-      }
       if (wantsHuman(question)) {
         const history = await deps.memory.recent(input.conversationKey, 4);
         const lastUser = [...history].reverse().find((t) => t.role === 'user');
@@ -168,6 +153,27 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         await handoff('requested', 'requested');
         finish('escalate', false, null);
         await remember(record, input, true);
+        return record;
+      }
+      const blocked = deps.safety ? await deps.safety.checkQuestion(question) : null;
+      if (blocked && deps.safety) {
+        deps.safety.recordBlock({
+          where: 'question',
+          ruleId: blocked.rule.id,
+          list: blocked.rule.list,
+          match: blocked.match,
+          space: input.space,
+          answerId,
+        });
+        if (deps.safety.onBlockedQuestion === 'handoff') {
+          await handoff('safety', 'safety_handoff');
+          finish('escalate', false, null);
+        } else {
+          say_(say('safety_refused', language));
+          record.complete = true;
+          finish('answer', false, null);
+        }
+        // The blocked text is not kept in memory, where it would reach the next prompt.
         return record;
       }
       emit({ type: 'status', stage: 'retrieving' });
@@ -210,7 +216,8 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
 
-      const cacheKey = answerCacheKey(input.space, index.version, standalone);
+      // The history shapes both the standalone question and the prompt: it is part of the key.
+      const cacheKey = answerCacheKey(input.space, index.version, standalone, historyDigest(history));
       const cached = await deps.cache.get(cacheKey);
       if (cached) {
         record.via = 'cache';
@@ -273,9 +280,9 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       emit({ type: 'status', stage: 'generating' });
       const filter = createAnswerStreamFilter();
       const guard = createLeakGuard(secrets);
-      const safe = deps.safety?.answerGuard();
-      const stream = (shown: string) => {
-        const text = safe ? safe.push(shown) : shown;
+      const safetyGuard = deps.safety?.guard();
+      const checked = (text: string) => (safetyGuard ? safetyGuard.push(text) : text);
+      const stream = (text: string) => {
         if (!text) return;
         record.timings.firstTokenMs ??= Date.now() - started;
         say_(text);
@@ -291,17 +298,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
             messages: prompt.messages,
             ...(input.signal ? { signal: input.signal } : {}),
           },
-          (piece) => stream(guard.push(filter.push(piece))),
+          (piece) => stream(checked(guard.push(filter.push(piece)))),
         );
-        stream(guard.push(filter.end()));
-        stream(guard.end());
-        if (safe && !safe.tripped) {
-          const tail = safe.end();
-          if (tail) {
-            record.timings.firstTokenMs ??= Date.now() - started;
-            say_(tail);
-          }
-        }
+        stream(checked(guard.push(filter.end())));
+        stream(checked(guard.end()));
+        if (safetyGuard) stream(safetyGuard.end());
       } catch (err) {
         if (input.signal?.aborted) {
           // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
@@ -311,9 +312,6 @@ export function createCopilot(deps: CopilotDeps): Copilot {
           return record;
         }
         logger.error({ err: summarize(err), answerId }, 'answer generation failed');
-        // The safety guard's held tail was checked on its own: show it, as it would have been.
-        const tail = safe && !safe.tripped ? safe.end() : '';
-        if (tail) say_(tail);
         const draft = record.answer.trim();
         if (record.answer) say_('\n\n');
         await handoff('failure', 'failure', draft || undefined);
@@ -333,12 +331,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         await remember(record, input, true);
         return record;
       }
-      const unsafeAnswer =
-        safe?.tripped ?? (deps.safety ? await deps.safety.checkAnswer(result.text, input.signal) : null);
-      if (unsafeAnswer) {
-        // Nothing of the match was shown (the guard held it back); replace what was shown.
-        blocked('answer', unsafeAnswer);
-        const refusal = say('safety_withheld', language);
+      if (guard.tripped || leaksProtectedText(result.text, secrets)) {
+        // The model was talked into reciting its instructions. Nothing of the leak was shown
+        // (the guard held it back); replace the answer, cite nothing, and do not cache it.
+        logger.warn({ answerId }, 'answer withheld: the model repeated its system prompt');
+        const refusal = say('withheld', language);
         say_(record.answer ? `\n\n${refusal}` : refusal);
         record.answer = refusal;
         record.sources = [];
@@ -348,13 +345,21 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         await remember(record, input, true);
         return record;
       }
-      if (guard.tripped || leaksProtectedText(result.text, secrets)) {
-        // The model was talked into reciting its instructions. Nothing of the leak was shown
-        // (the guard held it back); replace the answer, cite nothing, and do not cache it.
-        logger.warn({ answerId }, 'answer withheld: the model repeated its system prompt');
-        const refusal = say('withheld', language);
-        say_(record.answer ? `\n\n${refusal}` : refusal);
-        record.answer = refusal;
+      const unsafe = safetyGuard?.hit ?? (deps.safety ? await deps.safety.checkAnswer(result.text) : null);
+      if (unsafe && deps.safety) {
+        // Nothing of the match was shown (the guard held it back); withhold the rest, cite nothing,
+        // do not cache it.
+        deps.safety.recordBlock({
+          where: 'answer',
+          ruleId: unsafe.rule.id,
+          list: unsafe.rule.list,
+          match: unsafe.match,
+          space: input.space,
+          answerId,
+        });
+        const notice = say('safety_withheld', language);
+        say_(record.answer ? `\n\n${notice}` : notice);
+        record.answer = notice;
         record.sources = [];
         emit({ type: 'sources', sources: [] });
         record.complete = true;

@@ -10,7 +10,7 @@ function temperatureFor(model: string): number | undefined {
   return /^(o\d|gpt-5)/i.test(model) ? undefined : 0.2;
 }
 
-/** Picks the answer generator from config (DESIGN §2: `openai` when a key or base URL is set). */
+/** Picks the answer generator from config (`openai` when a key or base URL is set). */
 export function createAnswerGenerator(
   config: Config,
   templates?: Templates,
@@ -18,6 +18,7 @@ export function createAnswerGenerator(
 ): AnswerGenerator {
   if (config.llm.provider === 'offline') return createOfflineGenerator();
   const t = templates ?? loadTemplates(config.prompt.dir);
+  // The fallback chain: the configured model, then LLM_FALLBACK_MODELS in order (src/llm/router.ts).
   const chain = [config.llm.model, ...config.llm.fallbackModels].map((model) =>
     createOpenAIGenerator({
       apiKey: config.openai.apiKey,

@@ -1,46 +1,55 @@
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { SafetyHit } from './matcher.js';
+
 /**
- * Optional moderation endpoint with OpenAI's shape: POST {input} → {results:[{flagged, categories}]}.
- * Any HTTP endpoint answering the same shape works. A failing endpoint never blocks an answer
- * (the keyword lists still apply); the caller logs the error.
+ * Optional moderation endpoint with the shape of OpenAI's moderation API:
+ * POST {input} → {results: [{flagged, categories: {name: boolean}}]}. Any HTTP service that
+ * answers the same shape works. It fails open: an unreachable or broken endpoint is logged and
+ * the lists alone decide (a moderation outage must not stop every answer).
  */
-export interface ModerationVerdict {
-  flagged: boolean;
-  categories: string[];
+export interface ModerationClient {
+  check(text: string): Promise<SafetyHit | null>;
 }
 
-export interface ModerationClient {
-  check(text: string, signal?: AbortSignal): Promise<ModerationVerdict>;
-}
+const Response = z.object({
+  results: z
+    .array(z.object({ flagged: z.boolean(), categories: z.record(z.string(), z.boolean()).optional() }))
+    .min(1),
+});
 
 export function createModerationClient(opts: {
   url: string;
   apiKey?: string;
   model?: string;
-  timeoutMs: number;
+  timeoutMs?: number;
+  logger: Logger;
 }): ModerationClient {
   return {
-    async check(text, signal) {
-      const timeout = AbortSignal.timeout(opts.timeoutMs);
-      const res = await fetch(opts.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
-        },
-        body: JSON.stringify({ input: text, ...(opts.model ? { model: opts.model } : {}) }),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
-      if (!res.ok) throw new Error(`moderation endpoint answered HTTP ${res.status}`);
-      const body = (await res.json()) as {
-        results?: { flagged?: boolean; categories?: Record<string, boolean> }[];
-      };
-      const first = body.results?.[0];
-      if (!first || typeof first.flagged !== 'boolean')
-        throw new Error('moderation endpoint: unexpected reply');
-      const categories = Object.entries(first.categories ?? {})
-        .filter(([, on]) => on === true)
-        .map(([name]) => name);
-      return { flagged: first.flagged, categories };
+    async check(text) {
+      try {
+        const res = await fetch(opts.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+          },
+          body: JSON.stringify({ input: text, ...(opts.model ? { model: opts.model } : {}) }),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 3000),
+        });
+        if (!res.ok) throw new Error(`moderation endpoint answered HTTP ${res.status}`);
+        const body = Response.parse(await res.json());
+        const result = body.results[0];
+        if (!result?.flagged) return null;
+        const category = Object.entries(result.categories ?? {}).find(([, on]) => on)?.[0] ?? 'flagged';
+        return {
+          rule: { id: `moderation:${category}`, list: 'moderation', kind: 'moderation', pattern: category },
+          match: category,
+        };
+      } catch (err) {
+        opts.logger.warn({ err }, 'moderation check failed; the safety lists alone decide');
+        return null;
+      }
     },
   };
 }

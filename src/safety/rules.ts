@@ -1,49 +1,58 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
+import { CopilotError } from '../errors.js';
 
 /**
- * Safety rules, loaded from plain-text lists that admins edit (knowledge/safety/*.txt): one rule a
- * line; `#` starts a comment line; a line starting with `re:` is a regular expression (matched
- * case-insensitively); every other line is a keyword (matched case-insensitively, anywhere, also
- * inside words and in Chinese text without spaces).
+ * Safety lists, one rule per line, in `*.txt` files that admins edit (KNOWLEDGE_DIR/safety by
+ * default). A line is a keyword or phrase (matched case- and width-insensitively, anywhere, also in
+ * Chinese text without spaces), or `re:<regular expression>` (JavaScript syntax, case-insensitive).
+ * Blank lines and lines starting with `#` are ignored. The file name is the list's name.
  */
 export interface SafetyRule {
-  /** Where the rule lives, shown to admins: `file.txt:12`. */
+  /** `<file>:<line>`, shown to admins with every block. */
   id: string;
-  kind: 'keyword' | 'regex';
+  list: string;
+  kind: 'keyword' | 'regex' | 'moderation';
+  /** The keyword (normalised) or the regex source. */
   pattern: string;
 }
 
-export function parseRules(text: string, file: string): SafetyRule[] {
+/** What keyword matching compares: NFKC (full-width → ASCII), lower case, spacing collapsed. */
+export function normaliseForSafety(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ');
+}
+
+export function parseSafetyList(list: string, text: string): SafetyRule[] {
   const rules: SafetyRule[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line || line.startsWith('#')) continue;
-    const id = `${file}:${i + 1}`;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    const id = `${list}:${i + 1}`;
     if (line.startsWith('re:')) {
-      const pattern = line.slice(3).trim();
+      const source = line.slice(3).trim();
       try {
-        new RegExp(pattern, 'iu');
-      } catch (err) {
-        throw new Error(`Safety list ${id}: invalid regular expression (${(err as Error).message})`);
+        new RegExp(source, 'iu');
+      } catch (cause) {
+        throw new CopilotError('config:safety', `Safety rule ${id} is not a valid regular expression.`, {
+          cause,
+          hint: 'Fix or remove that line.',
+        });
       }
-      if (pattern) rules.push({ id, kind: 'regex', pattern });
+      rules.push({ id, list, kind: 'regex', pattern: source });
     } else {
-      rules.push({ id, kind: 'keyword', pattern: line });
+      const keyword = normaliseForSafety(line);
+      if (keyword) rules.push({ id, list, kind: 'keyword', pattern: keyword });
     }
-  }
+  });
   return rules;
 }
 
-/** Every `*.txt` in `dir`, in name order; a missing folder means no rules. */
-export function loadRules(dir: string): SafetyRule[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.txt') && !n.startsWith('.'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return names.sort().flatMap((n) => parseRules(readFileSync(path.join(dir, n), 'utf8'), n));
+/** Every `*.txt` in `dir`, in name order; no folder means no rules. */
+export function loadSafetyRules(dir: string): SafetyRule[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()
+    .flatMap((f) => parseSafetyList(path.basename(f, '.txt'), fs.readFileSync(path.join(dir, f), 'utf8')));
 }
