@@ -95,6 +95,19 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   });
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates, metrics.llmAttempt);
+  // spaces.json may name a model per space (a cheaper one for one business line): one generator
+  // per model, same provider and fallback chain, created on first use.
+  const bySpaceModel = new Map<string, typeof generator>();
+  const generatorFor = (space: string) => {
+    const model = spaces.model(space);
+    if (!model || model === config.llm.model || config.llm.provider === 'offline') return generator;
+    let g = bySpaceModel.get(model);
+    if (!g) {
+      g = createAnswerGenerator({ ...config, llm: { ...config.llm, model } }, templates, metrics.llmAttempt);
+      bySpaceModel.set(model, g);
+    }
+    return g;
+  };
   const modes = {
     llm: config.llm.provider === 'openai' ? `openai (${config.llm.model})` : 'offline (extractive)',
     embeddings: embedder.id,
@@ -105,6 +118,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     index,
     embedder,
     generator,
+    generatorFor,
     memory: stores.memory,
     answers: stores.answers,
     cache: stores.cache,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
 import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
@@ -13,6 +14,11 @@ const modelsCalled = () =>
 const metrics = async () => (await fetch(`${running.url}/metrics`)).text();
 
 beforeAll(async () => {
+  // spaces.json names a cheaper model for the apparel space.
+  const spacesFile = path.join(kb.knowledgeDir, 'spaces.json');
+  const spaces = JSON.parse(fs.readFileSync(spacesFile, 'utf8'));
+  spaces.spaces.apparel.model = 'cheap-apparel-model';
+  fs.writeFileSync(spacesFile, JSON.stringify(spaces));
   fake = await startFakeOpenAI();
   running = await startApp({
     KNOWLEDGE_DIR: kb.knowledgeDir,
@@ -91,5 +97,31 @@ describe('fallback chain', () => {
     const r = await chat(running.url, { message: `${QUESTION} (mid cut)`, space: 'default' });
     expect(modelsCalled()).toEqual(['primary-model']);
     expect(r.of('handoff')).toHaveLength(1);
+  });
+});
+
+describe('per-space model (spaces.json)', () => {
+  it('a space that names a model is answered by it; other spaces keep LLM_MODEL', async () => {
+    fake.enqueue('chat', { kind: 'reply', text: 'Clothing can be returned within 30 days [1].' });
+    const apparel = await chat(running.url, {
+      message: 'How long do customers have to return clothing?',
+      space: 'apparel',
+    });
+    expect(apparel.done()).toMatchObject({ decision: 'answer' });
+    expect(modelsCalled()).toEqual(['cheap-apparel-model']);
+    fake.reset();
+    fake.enqueue('chat', { kind: 'reply', text: 'Items can be returned within 30 days of delivery [1].' });
+    await chat(running.url, { message: `${QUESTION} (default space)`, space: 'default' });
+    expect(modelsCalled()).toEqual(['primary-model']);
+  });
+
+  it("the space's model falls back along the same chain", async () => {
+    fake.enqueue(
+      'chat',
+      { kind: 'status', status: 429, retryAfterSeconds: 0 },
+      { kind: 'reply', text: 'Clothing can be returned within 30 days [1].' },
+    );
+    await chat(running.url, { message: 'Is a size exchange free for apparel?', space: 'apparel' });
+    expect(modelsCalled()).toEqual(['cheap-apparel-model', 'backup-model']);
   });
 });
