@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { userMessage } from '../errors.js';
+import { CopilotError, userMessage } from '../errors.js';
 import type { SourceDef } from './config.js';
 import { syncNotion } from './notion.js';
 import type { ConnectorContext, ConnectorResult, SourceState, SyncProgress, SyncStatus } from './types.js';
@@ -97,7 +97,13 @@ async function doSync(def: SourceDef, opts: SyncOptions): Promise<SyncStatus> {
   } catch (err) {
     await rm(outDir, { recursive: true, force: true });
     const failed = status(
-      { errors: [{ message: userMessage(err) }] },
+      {
+        errors: [
+          {
+            message: err instanceof CopilotError ? userMessage(err) : (err as Error)?.message || String(err),
+          },
+        ],
+      },
       false,
       Object.keys(prev.pages).length,
       0,
