@@ -14,6 +14,11 @@ export interface SourceRunner {
   run(name?: string, onProgress?: (p: SyncProgress) => void): Promise<SyncStatus[]>;
   /** The last sync of each declared source (null before the first one), and the last good one if it failed. */
   lastSyncs(): Promise<{ source: SourceDef; last: SyncStatus | null; lastGood: SyncStatus | null }[]>;
+  /**
+   * What a scheduled tick runs: the sync under the source's lock, unless a sync finished after
+   * `at` (another replica ran this tick while this one waited for the lock).
+   */
+  tick(name: string, at?: number): Promise<SyncStatus | null>;
   /** Start the cron schedules of sources that declare one. */
   start(): Promise<void>;
   stop(): void;
@@ -89,6 +94,10 @@ export function createSourceRunner(deps: SourceRunnerDeps): SourceRunner {
       const out: SyncStatus[] = [];
       for (const def of chosen) out.push(await runOne(def, null, onProgress));
       return out;
+    },
+    async tick(name, at = Date.now()) {
+      const def = (await loadSources(deps.knowledgeDir)).find((s) => s.name === name);
+      return def ? runOne(def, at) : null;
     },
     async lastSyncs() {
       const all = await loadSources(deps.knowledgeDir);
