@@ -35,6 +35,8 @@ export interface SourceRunnerDeps {
 
 export function createSourceRunner(deps: SourceRunnerDeps): SourceRunner {
   const crons: Cron[] = [];
+  /** Runs that could not write a state file (e.g. an undeclared space) are still shown. */
+  const unsaved = new Map<string, SyncStatus>();
   const log = deps.logger;
 
   /**
@@ -53,6 +55,8 @@ export function createSourceRunner(deps: SourceRunnerDeps): SourceRunner {
         ...(deps.notion ? { notion: deps.notion } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
+      if (!status.ok && status.pages === 0) unsaved.set(def.name, status);
+      else unsaved.delete(def.name);
       const summary = {
         source: def.name,
         ok: status.ok,
@@ -104,7 +108,9 @@ export function createSourceRunner(deps: SourceRunnerDeps): SourceRunner {
       return Promise.all(
         all.map(async (source) => {
           const st = await readState(deps.knowledgeDir, source);
-          return { source, last: st.last ?? null, lastGood: st.lastGood ?? null };
+          const mem = unsaved.get(source.name);
+          const last = mem && (!st.last || mem.at > st.last.at) ? mem : (st.last ?? null);
+          return { source, last, lastGood: st.lastGood ?? null };
         }),
       );
     },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CopilotError, userMessage } from '../errors.js';
+import { loadSpacePolicy, spaceFolder, spaceResolver } from '../retrieval/spaces.js';
 import type { SourceDef } from './config.js';
 import { syncNotion } from './notion.js';
 import type { ConnectorContext, ConnectorResult, SourceState, SyncProgress, SyncStatus } from './types.js';
@@ -14,13 +15,27 @@ export interface SyncOptions {
   signal?: AbortSignal;
 }
 
-/** `knowledge/<space>/_sources`: synced files live in `<name>/`, the state in hidden `.<name>.state.json`. */
-export function sourcesDir(knowledgeDir: string, space: string): string {
-  return path.join(knowledgeDir, space, '_sources');
+/**
+ * Where a source's files go: `<space folder>/_sources/<name>/` (the space's first declared folder,
+ * `<space>/` otherwise), its state in the hidden `.<name>.state.json` next to it. Throws when that
+ * folder would not belong to the source's space (a space missing from spaces.json), so synced
+ * pages never land in another space.
+ */
+export function sourcesDir(knowledgeDir: string, def: Pick<SourceDef, 'space' | 'name'>): string {
+  const file = loadSpacePolicy(knowledgeDir).file;
+  const folder = spaceFolder(file, def.space);
+  const owner = spaceResolver(file)(`${folder}/_sources/${def.name}/page.md`);
+  if (owner !== def.space)
+    throw new CopilotError(
+      'sources:space',
+      `Source "${def.name}" syncs into space "${def.space}", but its folder ${folder}/ belongs to "${owner}".`,
+      { hint: `Declare "${def.space}" in spaces.json (see the README, "Spaces").` },
+    );
+  return path.join(knowledgeDir, folder, '_sources');
 }
 
 export function stateFile(knowledgeDir: string, def: Pick<SourceDef, 'space' | 'name'>): string {
-  return path.join(sourcesDir(knowledgeDir, def.space), `.${def.name}.state.json`);
+  return path.join(sourcesDir(knowledgeDir, def), `.${def.name}.state.json`);
 }
 
 export async function readState(
@@ -61,7 +76,26 @@ export function syncSource(def: SourceDef, opts: SyncOptions): Promise<SyncStatu
 
 async function doSync(def: SourceDef, opts: SyncOptions): Promise<SyncStatus> {
   const started = Date.now();
-  const base = sourcesDir(opts.knowledgeDir, def.space);
+  let base: string;
+  try {
+    base = sourcesDir(opts.knowledgeDir, def);
+  } catch (err) {
+    // Nowhere safe to write, so no state file either: the failure is returned (and logged, shown).
+    return {
+      source: def.name,
+      type: def.type,
+      space: def.space,
+      at: new Date().toISOString(),
+      ok: false,
+      ms: Date.now() - started,
+      pages: 0,
+      changed: 0,
+      unchanged: 0,
+      removed: 0,
+      skipped: [],
+      errors: [{ message: userMessage(err) }],
+    };
+  }
   await mkdir(base, { recursive: true });
   const liveDir = path.join(base, def.name);
   const tag = randomBytes(4).toString('hex');

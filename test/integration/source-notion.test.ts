@@ -23,6 +23,7 @@ const all = () =>
 const opts = () => ({ knowledgeDir: kb, notion: { token: notion.token, baseUrl: notion.url } });
 
 beforeAll(async () => {
+  fs.writeFileSync(path.join(kb, 'spaces.json'), JSON.stringify({ spaces: { apparel: { public: false } } }));
   notion = await startFakeNotion();
   notion.pages.set('p1', {
     id: 'p1',
@@ -105,6 +106,18 @@ describe('Notion source (official client against a local fake)', () => {
     expect(status.ok).toBe(false);
     expect(status.errors[0]?.message).toMatch(/API token is invalid/);
     expect(all()).toBe(before);
+  });
+
+  it('a source whose space is not declared is refused: its pages would land in another space', async () => {
+    const [stray] = parseSources(
+      JSON.stringify({ sources: [{ name: 'stray', type: 'notion', space: 'kids' }] }),
+    );
+    const status = await syncSource(stray!, opts());
+    expect(status.ok).toBe(false);
+    expect(status.errors[0]?.message).toMatch(
+      /space "kids", but its folder kids\/ belongs to "default".*Declare "kids" in spaces\.json/,
+    );
+    expect(fs.existsSync(path.join(kb, 'kids'))).toBe(false);
   });
 
   it('no NOTION_TOKEN: a clear error, nothing lost', async () => {
