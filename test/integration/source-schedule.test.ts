@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSite, html, startFakeSite } from '../fakes/website.js';
 import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
+import { chromiumAvailable, launchChromium } from '../helpers/services.js';
 
 // A local help center synced on a seconds-level schedule into the running app.
 const kb = copyKnowledge();
@@ -99,5 +100,23 @@ describe('scheduled website source', () => {
     const a = await ask();
     expect(a.text).toMatch(/23 days/);
     expect(a.sources.map((s) => s.url)).toContain(`${site.url}/help/holiday-returns`);
+  }, 60_000);
+
+  it('the web chat links the citation to the page itself (real page in Chromium)', async () => {
+    if (!(await chromiumAvailable())) return;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(app.url);
+      await page.getByTestId('chat-input').fill('How long is the zebracorn holiday returns window?');
+      await page.getByTestId('chat-input').press('Enter');
+      const links = page.getByTestId('message-assistant').last().getByTestId('source-link');
+      await links.first().waitFor({ timeout: 20_000 });
+      const hrefs = await links.evaluateAll((els) => els.map((e) => e.getAttribute('href')));
+      expect(hrefs).toContain(`${site.url}/help/holiday-returns`);
+      expect(hrefs.filter((h) => h?.startsWith('/api/sources/')).length).toBe(hrefs.length - 1);
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 });

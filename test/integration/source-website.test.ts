@@ -48,6 +48,7 @@ beforeAll(async () => {
       '/help/price.pdf',
       '/help/private/x',
       '/help/old-returns',
+      '/help/redirect-loop',
       '/outside',
       'https://example.com/elsewhere',
       'mailto:a@b.c',
@@ -69,6 +70,8 @@ beforeAll(async () => {
     '/help/price.pdf': { type: 'application/pdf', body: '%PDF-1.4' },
     '/help/private/x': html('Private', '<p>SECRET</p>'),
     '/help/old-returns': { location: '/help/returns' },
+    '/help/redirect-loop': { location: '/help/redirect-loop-2' },
+    '/help/redirect-loop-2': { location: '/help/redirect-loop' },
     '/outside': html('Outside', '<p>not in prefix</p>'),
   });
 });
@@ -101,6 +104,7 @@ describe('website source', () => {
     const errors = Object.fromEntries(status.errors.map((e) => [e.url?.replace(site.url, ''), e.message]));
     expect(errors['/help/broken']).toBe('HTTP 500');
     expect(errors['/help/slow']).toMatch(/timed out after 400 ms/);
+    expect(errors['/help/redirect-loop']).toMatch(/redirect/i);
     expect(site.requests.some((r) => r.path === '/help/private/x')).toBe(false);
     expect(site.requests.filter((r) => r.path === '/help/loop-a')).toHaveLength(1);
     // the state file is hidden (never indexed) and holds validators
