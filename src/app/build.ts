@@ -12,6 +12,8 @@ import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { insightsHandoffNotifier } from '../insights/recorder.js';
+import { insightsRouter } from '../insights/routes.js';
 import { createAnswerGenerator } from '../llm/index.js';
 import type { Logger } from '../logger.js';
 import { redisRateLimiter } from '../memory/redis-rate-limit.js';
@@ -61,6 +63,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     observe: (job) => metrics.reindexFinished(job),
   });
   const desk = createHandoffDesk({ config, stores, reindexer, logger });
+  desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates);
   const modes = {
@@ -129,6 +132,10 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       isPublic: spaces.isPublic,
       maxFileBytes: config.ingest.maxFileBytes,
     }),
+  );
+  http.mount(
+    '/api/console/insights',
+    insightsRouter({ insights: stores.insights, answers: stores.answers, adminToken: config.adminToken }),
   );
   http.mount(
     '/',

@@ -1,0 +1,67 @@
+import express, { type Router } from 'express';
+import { requireAdminToken } from '../http/auth.js';
+import type { AnswerStore } from '../memory/types.js';
+import { DAY_MS } from './buckets.js';
+import { dashboard, PERIODS, type Period } from './dashboard.js';
+import { type ExportFormat, formatExport, periodRecords } from './export.js';
+import type { InsightsStore } from './types.js';
+
+export interface InsightsRoutesDeps {
+  insights: InsightsStore;
+  answers: AnswerStore;
+  adminToken: string | undefined;
+}
+
+function bad(res: express.Response, message: string) {
+  res.status(400).json({ error: { code: 'insights:bad_request', message } });
+}
+
+function spaceParam(q: unknown): string | null {
+  const s = typeof q === 'string' && q.trim() ? q.trim() : '*';
+  return /^[\w*.-]{1,64}$/.test(s) ? s : null;
+}
+
+function timeParam(q: unknown, fallback: number): number | null {
+  if (q === undefined || q === '') return fallback;
+  if (typeof q !== 'string') return null;
+  const t = /^\d+$/.test(q) ? Number(q) : Date.parse(q);
+  return Number.isFinite(t) ? t : null;
+}
+
+/** Admin insights API; mounted under /api/console/insights behind ADMIN_TOKEN. */
+export function insightsRouter(deps: InsightsRoutesDeps): Router {
+  const r = express.Router();
+  r.use(requireAdminToken(deps.adminToken));
+
+  r.get('/spaces', async (_req, res) => {
+    res.json({ spaces: await deps.insights.spaces() });
+  });
+
+  r.get('/dashboard', async (req, res) => {
+    const space = spaceParam(req.query.space);
+    const period = Number(req.query.period ?? 7) as Period;
+    if (!space) return bad(res, 'space must be a space name or *');
+    if (!PERIODS.includes(period)) return bad(res, 'period must be 7, 30 or 90');
+    res.json(await dashboard(deps.insights, { space, period }));
+  });
+
+  r.get('/export', async (req, res) => {
+    const space = spaceParam(req.query.space);
+    const now = Date.now();
+    const from = timeParam(req.query.from, now - 7 * DAY_MS);
+    const to = timeParam(req.query.to, now);
+    const format = (req.query.format ?? 'csv') as ExportFormat;
+    const raw = req.query.raw === 'true' || req.query.raw === '1';
+    if (!space) return bad(res, 'space must be a space name or *');
+    if (from === null || to === null) return bad(res, 'from and to must be dates or epoch ms');
+    if (format !== 'csv' && format !== 'jsonl') return bad(res, 'format must be csv or jsonl');
+    const records = await periodRecords(deps, { space, from, to });
+    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="answers-${space === '*' ? 'all' : space}.${format}"`,
+    );
+    res.send(formatExport(records, format, raw));
+  });
+  return r;
+}
