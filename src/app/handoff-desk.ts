@@ -18,7 +18,7 @@ export interface HandoffDesk {
 }
 
 /**
- * The handoff module wired from config (DESIGN §8): the ticket store from `stores` (Redis or
+ * The handoff module wired from config: the ticket store from `stores` (Redis or
  * in-process), the event bus (Redis pub/sub with Redis, so a reply on one replica reaches an
  * asker on another), the web notifier, saving answers through the reindexer, and the reminder
  * sweep. The Slack notifier joins later with `service.addNotifier(…)`.

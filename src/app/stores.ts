@@ -58,7 +58,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       answers: withInsights(new InProcessAnswerStore(), insights, logger),
       insights,
       cache: new InProcessAnswerCache(),
-      handoffs: new InProcessHandoffStore(),
+      handoffs: new InProcessHandoffStore({ maxTickets: config.handoff.maxTickets }),
       onDegraded,
       close: async () => {},
     };

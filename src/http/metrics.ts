@@ -3,7 +3,7 @@ import type { CopilotObserver } from '../copilot/pipeline.js';
 import type { HandoffPort, HandoffStatus } from '../handoff/types.js';
 import type { ReindexJob } from '../ingest/reindex-types.js';
 
-/** Prometheus metrics (DESIGN §10). One registry per app instance, exposed at /metrics. */
+/** Prometheus metrics. One registry per app instance, exposed at /metrics. */
 export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => boolean | null }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -72,6 +72,12 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
     labelNames: ['op'],
     registers: [registry],
   });
+  const safetyBlocks = new Counter({
+    name: 'copilot_safety_blocks_total',
+    help: 'Questions and answers blocked by the content safety check, by where and list',
+    labelNames: ['where', 'list'],
+    registers: [registry],
+  });
   const handoffCreated = new Counter({
     name: 'copilot_handoffs_created_total',
     help: 'Handoff tickets created',
@@ -127,6 +133,7 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    safetyBlocked: (b: { where: string; list: string }) => safetyBlocks.inc({ where: b.where, list: b.list }),
   };
 }
 

@@ -32,6 +32,9 @@ export const SUPPORTED_EXTENSIONS = new Set([
   '.csv',
   '.jsonl',
 ]);
+/** Top-level entries of KNOWLEDGE_DIR that are configuration, not knowledge. */
+const CONFIG_ENTRIES = new Set(['spaces.json', 'safety']);
+
 export const SPACE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 interface Walk {
@@ -93,9 +96,10 @@ async function walkDir(w: Walk, dir: string, rel: string[], ancestors: string[])
     w.skipped.push({ path: rel.join('/') || '.', reason: `cannot read folder (${errCode(err)})` });
     return;
   }
-  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json is config.
+  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json and the
+  // safety lists (safety/) are configuration: indexing them would make the copilot quote them.
   const visible = entries.filter(
-    (e) => !e.name.startsWith('.') && !(rel.length === 0 && e.name === 'spaces.json'),
+    (e) => !e.name.startsWith('.') && !(rel.length === 0 && CONFIG_ENTRIES.has(e.name)),
   );
   let sinceYield = 0;
   for (const entry of visible) {

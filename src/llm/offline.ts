@@ -21,7 +21,7 @@ interface Candidate {
 }
 
 /**
- * Extractive answers without a model (DESIGN §5): the sentences of the top passages that share
+ * Extractive answers without a model: the sentences of the top passages that share
  * the most terms with the question, each cited, in reading order. `NO_ANSWER` when nothing overlaps.
  */
 export function createOfflineGenerator(): AnswerGenerator {

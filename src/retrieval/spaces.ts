@@ -5,7 +5,13 @@ import { CopilotError } from '../errors.js';
 
 /**
  * knowledge/spaces.json (optional): which Slack channels/teams map to which space, and which
- * spaces are private. Without the file every space is public and Slack uses `default`.
+ * spaces are private. A space the file does not name is private, except `default` (public unless
+ * the file says otherwise), so a folder added at runtime is never served to anonymous web users
+ * before someone declares it. Without the file only `default` is public and Slack uses it.
+ *
+ * The policy travels with the index: each index version stores the spaces.json it was built
+ * with (meta.json `policy`), and `livePolicy` follows the version being served, so a reindex
+ * (and the hot swap on every replica) applies a changed policy without a restart.
  *
  *   { "spaces":   { "apparel": { "public": false, "label": "Apparel" } },
  *     "channels": { "C0APPAREL1": "apparel" },
@@ -55,7 +61,7 @@ export function loadSpacePolicy(knowledgeDir: string): SpacePolicy {
 }
 
 export function createSpacePolicy(file: SpacesFile): SpacePolicy {
-  const isPublic = (space: string) => file.spaces[space]?.public ?? true;
+  const isPublic = (space: string) => file.spaces[space]?.public ?? space === 'default';
   return {
     file,
     isPublic,
@@ -66,6 +72,39 @@ export function createSpacePolicy(file: SpacesFile): SpacePolicy {
       const byTeam = team ? file.teams[team] : undefined;
       if (byTeam && isPublic(byTeam)) return byTeam;
       return isPublic('default') ? 'default' : null;
+    },
+  };
+}
+
+/** Parses a policy stored in an index version (already validated when the index was built). */
+export function parseSpacesFile(raw: unknown): SpacesFile {
+  return Schema.parse(raw ?? {});
+}
+
+/**
+ * The policy of the index version being served: re-read whenever the version changes. A
+ * version built before policies were stored in the index uses `fallback` (the file at start-up).
+ */
+export function livePolicy(
+  current: () => { version: string; meta: { policy?: unknown } },
+  fallback: () => SpacePolicy,
+): SpacePolicy {
+  let cached: { version: string; policy: SpacePolicy } | null = null;
+  const now = (): SpacePolicy => {
+    const index = current();
+    if (cached?.version !== index.version) {
+      const policy =
+        index.meta.policy === undefined ? fallback() : createSpacePolicy(parseSpacesFile(index.meta.policy));
+      cached = { version: index.version, policy };
+    }
+    return cached.policy;
+  };
+  return {
+    isPublic: (space) => now().isPublic(space),
+    forSlack: (team, channel) => now().forSlack(team, channel),
+    label: (space) => now().label(space),
+    get file() {
+      return now().file;
     },
   };
 }

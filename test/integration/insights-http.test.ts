@@ -34,7 +34,10 @@ describe('insights over HTTP (in-process stores)', () => {
       'asdkjh qwoeiu zzxq',
     ];
     for (const [i, message] of questions.entries()) {
-      const r = await chat(run.url, { message, conversationId: `ins-${i}` });
+      const r = await chat(run.url, {
+        message,
+        conversationId: `insights-test-conversation-${i}-${Date.now()}`,
+      });
       ids.push(r.done().answerId as string);
     }
     const fb = await fetch(`${run.url}/api/feedback`, {

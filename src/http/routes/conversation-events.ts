@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { CopilotError } from '../../errors.js';
 import type { ConversationEvent, ConversationEventBus } from '../../handoff/events.js';
+import { CONVERSATION_ID, CONVERSATION_ID_RULE } from '../conversation-id.js';
 import { formatSse, formatSseComment, openSse, writeSse } from '../sse.js';
 
 export interface ConversationEventsDeps {
@@ -12,8 +13,6 @@ export interface ConversationEventsDeps {
   replaySince?: (conversationKey: string, sinceMs: number) => Promise<ConversationEvent[]>;
   heartbeatMs?: number;
 }
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The SSE `id:` of an event: its time, which is what Last-Event-ID brings back. */
 function eventId(e: ConversationEvent): number | null {
@@ -29,19 +28,15 @@ function frame(e: ConversationEvent): string {
 /**
  * GET /api/conversations/:id/events → text/event-stream of `reply` {handoffId, text, by, at} and
  * `handoff` {handoffId, status, assignee?} for the web conversation `id`. The conversation id is
- * the capability (a random UUID the page got in `meta`), as it is for POST /api/chat.
+ * the capability (128 random bits the page got in `meta`), as it is for POST /api/chat.
  */
 export function conversationEventsRoute(deps: ConversationEventsDeps): RequestHandler {
   return async (req, res) => {
     const id = String(req.params.id ?? '');
-    if (!ID.test(id)) {
-      throw new CopilotError(
-        'http:bad_request',
-        'conversation id must be 1-64 letters, digits, "_" or "-".',
-        {
-          status: 400,
-        },
-      );
+    if (!CONVERSATION_ID.test(id)) {
+      throw new CopilotError('http:bad_request', `conversation id ${CONVERSATION_ID_RULE}.`, {
+        status: 400,
+      });
     }
     const key = `web:${id}`;
     openSse(res);

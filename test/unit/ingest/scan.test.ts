@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { CopilotError } from '../../../src/errors.js';
 import { scanKnowledge } from '../../../src/ingest/scan.js';
@@ -90,7 +91,10 @@ describe('scanKnowledge', () => {
       expect(skipped).toEqual([{ path: 'shop/pipe.md', reason: 'not a regular file' }]);
     }));
 
-  // root reads anything, so an unreadable folder cannot be made when the tests run as root
+  // Root reads anything, so an unreadable folder cannot be made for root: the scan then runs as
+  // an unprivileged user. That child must not load anything from the checkout (its parent
+  // folders may be closed to other users, e.g. a clone under /root), so the scanner is bundled
+  // into one self-contained file inside the test's own world-readable temp folder.
   it('reports an unreadable folder and keeps going', () =>
     withTempDir(async (tmp) => {
       const kb = path.join(tmp, 'kb');
@@ -99,21 +103,37 @@ describe('scanKnowledge', () => {
       await chmod(tmp, 0o755);
       await chmod(path.join(kb, 'shop/locked'), 0o000);
       try {
-        // Root reads everything: scan as an unprivileged user then (CI runs as root).
         const asRoot = process.getuid?.() === 0;
-        const script = `import('${path.resolve('src/ingest/scan.ts')}').then(async (m) => console.log(JSON.stringify(await m.scanKnowledge(process.argv[1], { maxFileBytes: 1000 }))))`;
-        const { files, skipped } = asRoot
-          ? (JSON.parse(
-              execFileSync(process.execPath, ['--import', 'tsx', '-e', script, kb], {
-                uid: 65534,
-                gid: 65534,
-                env: { ...process.env, HOME: tmp },
-                encoding: 'utf8',
-              }),
-            ) as Awaited<ReturnType<typeof scanKnowledge>>)
-          : await scanKnowledge(kb, { maxFileBytes: 1000 });
-        expect(files.map((f) => f.source)).toEqual(['shop/open.md']);
-        expect(skipped).toEqual([{ path: 'shop/locked', reason: 'cannot read folder (EACCES)' }]);
+        let result: Awaited<ReturnType<typeof scanKnowledge>>;
+        if (asRoot) {
+          const bundle = path.join(tmp, 'scan-bundle.mjs');
+          await build({
+            entryPoints: [path.resolve('src/ingest/scan.ts')],
+            bundle: true,
+            platform: 'node',
+            format: 'esm',
+            outfile: bundle,
+            logLevel: 'silent',
+          });
+          const runner = path.join(tmp, 'run-scan.mjs');
+          await writeFile(
+            runner,
+            `import { scanKnowledge } from './scan-bundle.mjs';\nconsole.log(JSON.stringify(await scanKnowledge(process.argv[2], { maxFileBytes: 1000 })));\n`,
+          );
+          await chmod(bundle, 0o644);
+          await chmod(runner, 0o644);
+          result = JSON.parse(
+            execFileSync(process.execPath, [runner, kb], {
+              uid: 65534,
+              gid: 65534,
+              cwd: tmp,
+              env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp },
+              encoding: 'utf8',
+            }),
+          ) as typeof result;
+        } else result = await scanKnowledge(kb, { maxFileBytes: 1000 });
+        expect(result.files.map((f) => f.source)).toEqual(['shop/open.md']);
+        expect(result.skipped).toEqual([{ path: 'shop/locked', reason: 'cannot read folder (EACCES)' }]);
       } finally {
         await chmod(path.join(kb, 'shop/locked'), 0o755);
       }
