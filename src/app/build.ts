@@ -3,6 +3,7 @@ import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
 import { withHandoffGate } from '../handoff/gate.js';
+import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -175,7 +176,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   );
   http.mount(
     '/api/console/insights',
-    insightsRouter({ insights: stores.insights, answers: stores.answers, adminToken: config.adminToken }),
+    insightsRouter({
+      insights: stores.insights,
+      answers: stores.answers,
+      saver: createAnswerSaver({ knowledgeDir: config.knowledgeDir, reindexer, logger }),
+      reindexer,
+      knowledgeDir: config.knowledgeDir,
+      adminToken: config.adminToken,
+    }),
   );
   http.mount(
     '/',

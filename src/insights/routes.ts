@@ -1,14 +1,20 @@
 import express, { type Router } from 'express';
+import type { AnswerSaver } from '../handoff/save-answer.js';
 import { requireAdminToken } from '../http/auth.js';
+import type { Reindexer } from '../ingest/reindex-types.js';
 import type { AnswerStore } from '../memory/types.js';
 import { DAY_MS } from './buckets.js';
 import { dashboard, PERIODS, type Period } from './dashboard.js';
 import { type ExportFormat, formatExport, periodRecords } from './export.js';
+import { deleteSavedAnswer, editSavedAnswer, listSavedAnswers, reviewQueue, saveReview } from './review.js';
 import type { InsightsStore } from './types.js';
 
 export interface InsightsRoutesDeps {
   insights: InsightsStore;
   answers: AnswerStore;
+  saver: AnswerSaver;
+  reindexer: Reindexer;
+  knowledgeDir: string;
   adminToken: string | undefined;
 }
 
@@ -63,5 +69,53 @@ export function insightsRouter(deps: InsightsRoutesDeps): Router {
     );
     res.send(formatExport(records, format, raw));
   });
+  r.get('/review', async (req, res) => {
+    const space = spaceParam(req.query.space);
+    const now = Date.now();
+    const from = timeParam(req.query.from, now - 30 * DAY_MS);
+    const to = timeParam(req.query.to, now);
+    if (!space) return bad(res, 'space must be a space name or *');
+    if (from === null || to === null) return bad(res, 'from and to must be dates or epoch ms');
+    res.json({ items: await reviewQueue(deps, { space, from, to }) });
+  });
+
+  r.post('/review/:answerId', async (req, res) => {
+    const body = textBody(req.body);
+    if (typeof body === 'string') return bad(res, body);
+    const saved = await saveReview(deps, { answerId: String(req.params.answerId), ...body });
+    res.json({ saved });
+  });
+
+  r.get('/saved-answers', async (_req, res) => {
+    res.json({ answers: await listSavedAnswers(deps.knowledgeDir) });
+  });
+
+  r.put('/saved-answers', async (req, res) => {
+    const body = textBody(req.body);
+    const file = (req.body as { file?: unknown } | undefined)?.file;
+    if (typeof body === 'string') return bad(res, body);
+    if (typeof file !== 'string') return bad(res, 'file is required');
+    res.json({ saved: await editSavedAnswer(deps, { file, text: body.text, agent: body.agent }) });
+  });
+
+  r.delete('/saved-answers', async (req, res) => {
+    const file = typeof req.query.file === 'string' ? req.query.file : '';
+    if (!file) return bad(res, 'file is required');
+    await deleteSavedAnswer(deps, { file, agent: 'console' });
+    res.json({ deleted: file });
+  });
   return r;
+}
+
+/** { text, agent?, question? } or an error message. */
+function textBody(body: unknown): { text: string; agent: string; question?: string } | string {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (typeof b.text !== 'string' || !b.text.trim()) return 'text must be a non-empty string';
+  if (b.text.length > 8000) return 'text must be at most 8000 characters';
+  const agent = typeof b.agent === 'string' && b.agent.trim() ? b.agent.trim().slice(0, 64) : 'console';
+  return {
+    text: b.text,
+    agent,
+    ...(typeof b.question === 'string' && b.question.trim() ? { question: b.question.slice(0, 2000) } : {}),
+  };
 }

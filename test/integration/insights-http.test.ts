@@ -4,9 +4,19 @@ import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.j
 
 const TOKEN = 'insights-admin-token';
 
-async function api(run: RunningApp, path: string, token: string | null = TOKEN) {
+async function api(
+  run: RunningApp,
+  path: string,
+  token: string | null = TOKEN,
+  init: { method?: string; body?: unknown } = {},
+) {
   const res = await fetch(`${run.url}/api/console/insights${path}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    method: init.method ?? 'GET',
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
   });
   const type = res.headers.get('content-type') ?? '';
   return {
@@ -115,4 +125,58 @@ describe('insights over HTTP (in-process stores)', () => {
     const past = await api(run, '/export?format=jsonl&from=2020-01-01&to=2020-01-02');
     expect(past.body).toBe('');
   });
+
+  it('review queue: a 👎 answer gets the right answer saved as knowledge, which the copilot then uses', async () => {
+    const queue = await api(run, '/review');
+    expect(queue.status).toBe(200);
+    const items = queue.body.items as Array<Record<string, unknown>>;
+    expect(items.map((i) => i.answerId)).toEqual([ids[0]]);
+    expect(items[0]).toMatchObject({ reason: 'Outdated', reviewed: false });
+    expect(items[0]?.question).toContain('refunds');
+
+    const empty = await api(run, `/review/${ids[0]}`, TOKEN, { method: 'POST', body: { text: '  ' } });
+    expect(empty.status).toBe(400);
+    const unknown = await api(run, '/review/a_nope', TOKEN, { method: 'POST', body: { text: 'x' } });
+    expect(unknown.status).toBe(404);
+
+    const right = 'Refunds reach the buyer within 42 days of approval. Call 415-555-0199 for help.';
+    const saved = await api(run, `/review/${ids[0]}`, TOKEN, {
+      method: 'POST',
+      body: { text: right, agent: 'ana' },
+    });
+    expect(saved.status).toBe(200);
+    const file = saved.body.saved.file as string;
+    expect(file).toMatch(/answers\/r_a_\w+\.md$/);
+    expect(saved.body.saved.job.status).toBe('succeeded');
+    expect((await api(run, '/review')).body.items[0].reviewed).toBe(true);
+
+    const list = (await api(run, '/saved-answers')).body.answers as Array<Record<string, string>>;
+    const mine = list.find((a) => a.file === file);
+    expect(mine?.answer).toContain('42 days');
+    expect(mine?.answer).not.toContain('415-555-0199');
+    expect(mine?.question).not.toContain('jane.doe@example.com');
+
+    const again = await chat(run.url, {
+      message: 'How long do refunds take?',
+      conversationId: `insights-test-conversation-again-${Date.now()}`,
+    });
+    expect(again.text()).toContain('42 days');
+
+    const edited = await api(run, '/saved-answers', TOKEN, {
+      method: 'PUT',
+      body: { file, text: 'Refunds reach the buyer within 9 days of approval.' },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.saved.file).toBe(file);
+    const after = (await api(run, '/saved-answers')).body.answers as Array<Record<string, string>>;
+    expect(after.find((a) => a.file === file)?.answer).toContain('9 days');
+
+    expect((await api(run, '/saved-answers?file=../x.md', TOKEN, { method: 'DELETE' })).status).toBe(400);
+    const del = await api(run, `/saved-answers?file=${encodeURIComponent(file)}`, TOKEN, {
+      method: 'DELETE',
+    });
+    expect(del.status).toBe(200);
+    const gone = (await api(run, '/saved-answers')).body.answers as Array<Record<string, string>>;
+    expect(gone.some((a) => a.file === file)).toBe(false);
+  }, 60_000);
 });
