@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { DayCounters, InsightsStore } from './types.js';
 
 /**
@@ -23,15 +23,18 @@ export class RedisInsightsStore implements InsightsStore {
   }
 
   async incr(space: string, day: string, fields: DayCounters): Promise<void> {
+    await this.queueIncr(this.redis.multi(), space, day, fields).exec();
+  }
+
+  /** The commands of `incr` added to a pipeline or transaction (bulk loads batch many). */
+  queueIncr(pipe: ChainableCommander, space: string, day: string, fields: DayCounters): ChainableCommander {
     const key = this.dayKey(space, day);
-    const multi = this.redis.multi();
     for (const [k, v] of Object.entries(fields)) {
-      if (Number.isInteger(v)) multi.hincrby(key, k, v);
-      else multi.hincrbyfloat(key, k, v);
+      if (Number.isInteger(v)) pipe.hincrby(key, k, v);
+      else pipe.hincrbyfloat(key, k, v);
     }
-    multi.expire(key, RedisInsightsStore.KEEP_MS / 1000);
-    multi.sadd(`${this.prefix}spaces`, space);
-    await multi.exec();
+    pipe.expire(key, RedisInsightsStore.KEEP_MS / 1000);
+    return pipe.sadd(`${this.prefix}spaces`, space);
   }
 
   async days(space: string, days: string[]): Promise<DayCounters[]> {
@@ -47,12 +50,18 @@ export class RedisInsightsStore implements InsightsStore {
   }
 
   async index(space: string, id: string, at: number, kind: 'all' | 'down' = 'all'): Promise<void> {
+    await this.queueIndex(this.redis.multi(), space, id, at, kind).exec();
+  }
+
+  queueIndex(
+    pipe: ChainableCommander,
+    space: string,
+    id: string,
+    at: number,
+    kind: 'all' | 'down' = 'all',
+  ): ChainableCommander {
     const key = `${this.prefix}${kind === 'all' ? 'at' : 'down'}:${space}`;
-    await this.redis
-      .multi()
-      .zadd(key, at, id)
-      .zremrangebyscore(key, '-inf', at - RedisInsightsStore.KEEP_MS)
-      .exec();
+    return pipe.zadd(key, at, id).zremrangebyscore(key, '-inf', at - RedisInsightsStore.KEEP_MS);
   }
 
   async list(space: string, from: number, to: number, limit: number, kind: 'all' | 'down' = 'all') {
