@@ -84,6 +84,8 @@ const schema = z.object({
     message:
       'trusting every proxy lets any client pick its own address; give a hop count (e.g. 1) or the proxy addresses/subnets',
   }),
+  SSE_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().positive().default(6),
+  SSE_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(1800),
   CI: bool.optional(),
 });
 
@@ -141,6 +143,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Express `trust proxy`: false (use the socket address), a hop count, or proxy addresses/subnets. */
   trustProxy: false | number | string[];
+  /** Conversation event streams: open streams per client address, and their maximum lifetime. */
+  sse: { maxStreamsPerClient: number; maxLifetimeMs: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -227,6 +231,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    sse: {
+      maxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
+      maxLifetimeMs: e.SSE_MAX_LIFETIME_SECONDS * 1000,
+    },
   };
 }
 

@@ -23,7 +23,7 @@ import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
-import { livePolicy, loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
 import { createModerationClient } from '../safety/moderation.js';
 import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
@@ -74,7 +74,13 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     observe: (job) => metrics.reindexFinished(job),
   });
-  const desk = createHandoffDesk({ config, stores, reindexer, logger });
+  const desk = createHandoffDesk({
+    config,
+    stores,
+    reindexer,
+    logger,
+    folderOf: (space) => spaceFolder(spaces.file, space),
+  });
   desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
@@ -179,7 +185,12 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     insightsRouter({
       insights: stores.insights,
       answers: stores.answers,
-      saver: createAnswerSaver({ knowledgeDir: config.knowledgeDir, reindexer, logger }),
+      saver: createAnswerSaver({
+        knowledgeDir: config.knowledgeDir,
+        reindexer,
+        logger,
+        folderOf: (space) => spaceFolder(spaces.file, space),
+      }),
       reindexer,
       knowledgeDir: config.knowledgeDir,
       adminToken: config.adminToken,

@@ -28,6 +28,8 @@ export function createHandoffDesk(deps: {
   stores: Stores;
   reindexer: Reindexer;
   logger: Logger;
+  /** A space's folder under KNOWLEDGE_DIR (spaces.json), where its saved answers go. */
+  folderOf?: (space: string) => string;
 }): HandoffDesk {
   const { config, stores, logger } = deps;
   const bus = stores.redis ? createRedisEventBus({ redis: stores.redis, logger }) : createInProcessEventBus();
@@ -36,7 +38,12 @@ export function createHandoffDesk(deps: {
   const service = createHandoffService({
     store: stores.handoffs,
     notifiers: [createWebNotifier(bus)],
-    saver: createAnswerSaver({ knowledgeDir: config.knowledgeDir, reindexer: deps.reindexer, logger }),
+    saver: createAnswerSaver({
+      knowledgeDir: config.knowledgeDir,
+      reindexer: deps.reindexer,
+      logger,
+      ...(deps.folderOf ? { folderOf: deps.folderOf } : {}),
+    }),
     memory: stores.memory,
     logger,
     remindAfterMs,

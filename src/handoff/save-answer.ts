@@ -41,18 +41,20 @@ export interface AnswerSaverDeps {
   /** Question similarity (Dice on normalized terms) at or above which an answer is updated. Default 0.8. */
   duplicateThreshold?: number;
   now?: () => Date;
+  /** A space's folder from spaces.json (see spaceFolder); default `<space>`. */
+  folderOf?: (space: string) => string;
 }
 
-/**
- * Folder of a space's saved answers. Top-level folders are spaces, so a root-level `answers/`
- * would become a space named "answers": the default space's answers go to `default/answers/`
- * (a folder named `default` is the default space).
- */
 /** Previous versions of replaced answers, inside a space's answers folder (dot folders are not indexed). */
 export const VERSIONS = '.versions';
 
-export function answersDir(space: string): string {
-  return `${space}/answers`;
+/**
+ * Folder of a space's saved answers: `answers/` inside the space's folder (its first declared
+ * folder, else `<space>/`; the default space's answers go to `default/answers/`, which belongs to
+ * `default` as every undeclared folder does).
+ */
+export function answersDir(space: string, folderOf?: (space: string) => string): string {
+  return `${folderOf ? folderOf(space) : space}/answers`;
 }
 
 export function questionTerms(q: string): Set<string> {
@@ -122,7 +124,7 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
           status: 400,
         });
       }
-      const rel = answersDir(ticket.space);
+      const rel = answersDir(ticket.space, deps.folderOf);
       const dir = path.join(deps.knowledgeDir, rel);
       await fs.mkdir(dir, { recursive: true });
       const existing = await findDuplicate(dir, ticket, question);

@@ -93,6 +93,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     conversationEventsRoute({
       ...(deps.conversationEvents ?? { bus: createInProcessEventBus() }),
       ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
+      maxStreamsPerClient: config.sse.maxStreamsPerClient,
+      maxLifetimeMs: config.sse.maxLifetimeMs,
     }),
   );
 

@@ -17,7 +17,7 @@ import {
 } from '../retrieval/index-files.js';
 import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
 import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
-import { loadSpacePolicy } from '../retrieval/spaces.js';
+import { loadSpacePolicy, spaceResolver } from '../retrieval/spaces.js';
 import type { Embedder } from '../retrieval/types.js';
 import { acquireIndexLock } from './index-lock.js';
 import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
@@ -130,7 +130,10 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   const policy = loadSpacePolicy(opts.knowledgeDir).file;
   const policyChanged = JSON.stringify(prevMeta?.policy ?? null) !== JSON.stringify(policy);
   progress({ phase: 'scan', done: 0, total: 0 });
-  const scan = await scanKnowledge(opts.knowledgeDir, { maxFileBytes: opts.maxFileBytes });
+  const scan = await scanKnowledge(opts.knowledgeDir, {
+    maxFileBytes: opts.maxFileBytes,
+    spaceOf: spaceResolver(policy),
+  });
   const skipped: SkippedFile[] = [...scan.skipped];
   const bySpace = new Map<string, KnowledgeFile[]>();
   for (const f of scan.files) {

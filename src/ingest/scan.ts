@@ -20,6 +20,8 @@ export interface KnowledgeFile {
 export interface ScanOptions {
   maxFileBytes: number;
   maxDepth?: number;
+  /** The space of a file from its knowledge-relative path (spaces.json); default: all `default`. */
+  spaceOf?: (source: string) => string;
 }
 
 export const SUPPORTED_EXTENSIONS = new Set([
@@ -39,6 +41,7 @@ export const SPACE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 interface Walk {
   rootReal: string;
+  spaceOf: (source: string) => string;
   maxDepth: number;
   maxFileBytes: number;
   files: KnowledgeFile[];
@@ -71,6 +74,7 @@ export async function scanKnowledge(
   }
   const w: Walk = {
     rootReal,
+    spaceOf: opts.spaceOf ?? (() => 'default'),
     maxDepth: opts.maxDepth ?? 16,
     maxFileBytes: opts.maxFileBytes,
     files: [],
@@ -139,11 +143,6 @@ async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancesto
   }
 
   if (st.isDirectory()) {
-    if (rel.length === 1 && !SPACE_NAME.test(entry.name)) {
-      return skip(
-        `folder name "${entry.name}" is not a valid space name (letters, digits, "-" and "_", up to 64, starting with a letter or digit); folder skipped`,
-      );
-    }
     if (rel.length > w.maxDepth)
       return skip(`folder nested deeper than ${w.maxDepth} levels; folder skipped`);
     // Real paths, so a link back to any folder above this one is seen as the loop it is.
@@ -171,7 +170,7 @@ async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancesto
   w.files.push({
     abs,
     source: relPath,
-    space: rel.length > 1 ? (rel[0] ?? 'default') : 'default',
+    space: w.spaceOf(relPath),
     ext,
     size: st.size,
     mtimeMs: st.mtimeMs,

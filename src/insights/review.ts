@@ -3,7 +3,6 @@ import path from 'node:path';
 import matter from 'gray-matter';
 import { CopilotError } from '../errors.js';
 import type { AnswerSaver, SavedAnswer } from '../handoff/save-answer.js';
-import { answersDir } from '../handoff/save-answer.js';
 import type { HandoffTicket } from '../handoff/types.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { SPACE_NAME } from '../ingest/scan.js';
@@ -121,27 +120,38 @@ export interface SavedAnswerFile {
   id: string;
 }
 
-function checkFile(knowledgeDir: string, file: string): { abs: string; space: string } {
-  const m = /^([^/]+)\/answers\/([\w.-]+\.md)$/.exec(file);
-  if (!m || !SPACE_NAME.test(m[1] as string) || (m[2] as string).startsWith('.')) {
+/** `<folder>/answers/<name>.md` with plain folder names only (no `..`, no dot files). */
+function checkFile(knowledgeDir: string, file: string): { abs: string } {
+  const m = /^((?:[\w-]+\/)*[\w-]+)\/answers\/([\w-][\w.-]*\.md)$/.exec(file);
+  if (!m || (m[1] as string).split('/').some((seg) => !SPACE_NAME.test(seg))) {
     throw new CopilotError('insights:bad_file', 'Not a saved answer file.', { status: 400 });
   }
-  return { abs: path.join(knowledgeDir, file), space: m[1] as string };
+  return { abs: path.join(knowledgeDir, file) };
 }
 
-/** Saved answers of every space (knowledge/<space>/answers/*.md). */
+/** Every `answers` folder under the knowledge dir (a space's folder may be nested). */
+async function answerFolders(knowledgeDir: string, rel = '', depth = 0): Promise<string[]> {
+  const entries = await fs.readdir(path.join(knowledgeDir, rel), { withFileTypes: true }).catch(() => []);
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const sub = rel ? `${rel}/${e.name}` : e.name;
+    if (e.name === 'answers' && rel) out.push(sub);
+    else if (depth < 4) out.push(...(await answerFolders(knowledgeDir, sub, depth + 1)));
+  }
+  return out;
+}
+
+/** Saved answers of every space (`<space folder>/answers/*.md`). */
 export async function listSavedAnswers(knowledgeDir: string): Promise<SavedAnswerFile[]> {
   const out: SavedAnswerFile[] = [];
-  const spaces = await fs.readdir(knowledgeDir, { withFileTypes: true }).catch(() => []);
-  for (const s of spaces) {
-    if (!s.isDirectory() || !SPACE_NAME.test(s.name)) continue;
-    const rel = answersDir(s.name);
+  for (const rel of (await answerFolders(knowledgeDir)).sort()) {
     const names = await fs.readdir(path.join(knowledgeDir, rel)).catch(() => [] as string[]);
     for (const name of names.filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort()) {
       const parsed = matter(await fs.readFile(path.join(knowledgeDir, rel, name), 'utf8'));
       out.push({
         file: `${rel}/${name}`,
-        space: s.name,
+        space: String(parsed.data.space ?? rel.split('/')[0]),
         question: String(parsed.data.question ?? ''),
         answer: parsed.content.trim(),
         answeredBy: String(parsed.data.answered_by ?? ''),
@@ -158,14 +168,14 @@ export async function editSavedAnswer(
   deps: Pick<ReviewDeps, 'saver' | 'knowledgeDir'>,
   input: { file: string; text: string; agent: string },
 ): Promise<SavedAnswer> {
-  const { abs, space } = checkFile(deps.knowledgeDir, input.file);
+  const { abs } = checkFile(deps.knowledgeDir, input.file);
   const raw = await fs.readFile(abs, 'utf8').catch(() => {
     throw new CopilotError('insights:not_found', 'That saved answer does not exist.', { status: 404 });
   });
   const data = matter(raw).data;
   return saveQuestionAnswer(deps, {
     id: String(data.handoff ?? path.basename(abs, '.md')),
-    space,
+    space: String(data.space ?? input.file.split('/')[0]),
     question: String(data.question ?? ''),
     text: input.text,
     agent: input.agent,

@@ -21,9 +21,27 @@ import { CopilotError } from '../errors.js';
  * `default`. A private space is reachable only from a channel mapped to it — never from the web
  * API, never from an unmapped channel.
  */
+const Folder = z
+  .string()
+  .transform((f) =>
+    f
+      .replace(/\\/g, '/')
+      .replace(/^\.?\/+/, '')
+      .replace(/\/*$/, '/'),
+  )
+  .refine((f) => f !== '/' && !f.split('/').includes('..'), 'must be a folder inside the knowledge folder');
+
 const Schema = z.object({
   spaces: z
-    .record(z.string(), z.object({ public: z.boolean().default(true), label: z.string().optional() }))
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'space names are letters, digits, "-" and "_"'),
+      z.object({
+        public: z.boolean().optional(),
+        label: z.string().optional(),
+        /** Folders (relative to KNOWLEDGE_DIR) whose files belong to this space; default `<name>/`. */
+        folders: z.array(Folder).min(1).optional(),
+      }),
+    )
     .default({}),
   channels: z.record(z.string(), z.string()).default({}),
   teams: z.record(z.string(), z.string()).default({}),
@@ -107,4 +125,26 @@ export function livePolicy(
       return now().file;
     },
   };
+}
+
+/**
+ * Which space a knowledge file belongs to. Spaces are declared; folders are organisation: a file
+ * belongs to the declared space whose folder is the longest prefix of its path (a declared space
+ * without `folders` owns `<name>/`), everything else to `default`. Without spaces.json the whole
+ * tree, subfolders included, is `default`.
+ */
+export function spaceResolver(file: SpacesFile): (source: string) => string {
+  const prefixes: Array<{ prefix: string; space: string }> = [];
+  for (const [space, decl] of Object.entries(file.spaces)) {
+    if (space === 'default' && !decl.folders) continue;
+    for (const prefix of decl.folders ?? [`${space}/`]) prefixes.push({ prefix, space });
+  }
+  prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
+  return (source) => prefixes.find((p) => source.startsWith(p.prefix))?.space ?? 'default';
+}
+
+/** The folder a space's saved answers go to: its first folder (`default/` for default). */
+export function spaceFolder(file: SpacesFile, space: string): string {
+  const first = file.spaces[space]?.folders?.[0];
+  return (first ?? `${space}/`).replace(/\/$/, '');
 }

@@ -61,13 +61,14 @@ export interface SafetyGuard {
 /**
  * Checks an answer while it streams, before any of it reaches Slack or the page. Each piece is
  * checked together with the end of what came before (so a keyword split across tokens is seen
- * whole), and the last `longestKeyword - 1` characters are held back (twice that, as normalising may shorten text) until the next piece shows
+ * whole), and the last `longestKeyword - 1` characters are held back until the next piece shows
  * they do not start a keyword. Once tripped it swallows everything; the caller withholds the answer.
  * Cost per piece: the piece plus a bounded window, so an answer costs time linear in its length.
  */
 export function createSafetyGuard(matcher: SafetyMatcher): SafetyGuard {
-  // Twice the longest keyword: normalisation (spacing collapsed, NFKC) may make text shorter.
-  const keep = Math.max(matcher.longestKeyword * 2 - 1, 0);
+  // The longest keyword less one: a match cannot start further back without having ended already.
+  // (Extra spaces inside a match, which normalising collapses, can let its first letters through.)
+  const keep = Math.max(matcher.longestKeyword - 1, 0);
   const window = Math.max(keep, REGEX_WINDOW);
   let tail = ''; // the last `window` characters seen (checked again with the next piece)
   let held = ''; // not shown yet

@@ -119,14 +119,25 @@ describe('the space policy follows the index version', () => {
       .map((s) => s.name)
       .sort();
 
-  it('a space added without a declaration is not public; switching a space private applies on reindex', async () => {
-    // A new folder appears at runtime: indexed, but nobody declared it public.
+  it('an undeclared folder is part of default; a space declared without `public` is not public; switching a space private applies on reindex', async () => {
+    // A new folder appears at runtime: without a declaration it is organisation inside default.
     fs.mkdirSync(path.join(kb.knowledgeDir, 'wholesale'), { recursive: true });
     fs.writeFileSync(
       path.join(kb.knowledgeDir, 'wholesale', 'terms.md'),
       '# Wholesale terms\n\nWholesale buyers get net-60 payment terms on orders over 500 units.\n',
     );
     let job = built.reindexer.request('cli');
+    await built.reindexer.wait(job.id);
+    expect(built.index.current().spaces()).not.toContain('wholesale');
+    // Declared, but nobody said it is public: a space of its own, hidden from the web.
+    fs.writeFileSync(
+      path.join(kb.knowledgeDir, 'spaces.json'),
+      JSON.stringify({
+        spaces: { default: { public: true }, apparel: { public: false }, wholesale: {} },
+        channels: { CAPPAREL: 'apparel' },
+      }),
+    );
+    job = built.reindexer.request('cli');
     await built.reindexer.wait(job.id);
     expect(built.index.current().spaces()).toContain('wholesale');
     expect(await webSpaces()).toEqual(['default']);

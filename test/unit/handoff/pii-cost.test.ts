@@ -7,10 +7,11 @@ import { MAX_LOGGED_CHARS, scrubText } from '../../../src/log-scrub.js';
 const EMAIL_REGEX =
   /[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]/g;
 
-/** Best of three runs, in ms (one slow run on a shared machine is not the scrubber's cost). */
-function bestOf3(fn: () => void): number {
+/** Best of five runs after a warm-up, in ms (a slow run on a shared machine is not the scrubber's cost). */
+function bestOf5(fn: () => void): number {
+  fn();
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     fn();
     best = Math.min(best, performance.now() - t0);
@@ -34,7 +35,7 @@ describe('scrubber cost on hostile input', () => {
   for (const [name, text] of Object.entries(hostile)) {
     it(`a 64 KB string (${name}) is scrubbed for the logs in under 20 ms`, () => {
       expect(text.length).toBeGreaterThanOrEqual(KB64 - 600);
-      expect(bestOf3(() => scrubText(text))).toBeLessThan(20);
+      expect(bestOf5(() => scrubText(text))).toBeLessThan(20);
     });
   }
 
@@ -44,7 +45,7 @@ describe('scrubber cost on hostile input', () => {
       hostile['dotted names, no @'],
       hostile['many @ with long domains'],
     ])
-      expect(bestOf3(() => scrubEmails(text as string))).toBeLessThan(20);
+      expect(bestOf5(() => scrubEmails(text as string))).toBeLessThan(20);
   });
 
   it('logs keep at most MAX_LOGGED_CHARS of a field and say how much was cut', () => {
