@@ -27,6 +27,7 @@ import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../r
 import { createModerationClient } from '../safety/moderation.js';
 import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
+import { createSourceRunner, type SourceRunner } from '../sources/scheduler.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -38,6 +39,8 @@ export interface BuiltApp {
   stores: Stores;
   index: IndexHolder;
   reindexer: Reindexer;
+  /** knowledge/sources.json: sync by hand, last sync per source; schedules run while the app is up. */
+  sources: SourceRunner;
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
   spaces: SpacePolicy;
@@ -81,6 +84,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     folderOf: (space) => spaceFolder(spaces.file, space),
   });
+  const sources = createSourceRunner({
+    knowledgeDir: config.knowledgeDir,
+    notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
+    lock: (name) => (stores.redis ? redisLock(stores.redis, `copilot:lock:source:${name}`) : inProcessLock),
+    reindexer,
+    logger,
+  });
+  if (config.sources.schedule) await sources.start();
   desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
@@ -219,12 +230,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     stores,
     index,
     reindexer,
+    sources,
     handoffs: desk.service,
     spaces,
     rateLimiter,
     modes,
     surfaces,
     close: async () => {
+      sources.stop();
       await sync.stop();
       await desk.close();
       await stores.close();
