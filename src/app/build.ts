@@ -3,6 +3,7 @@ import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
 import { withHandoffGate } from '../handoff/gate.js';
+import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -13,6 +14,8 @@ import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { insightsHandoffNotifier } from '../insights/recorder.js';
+import { insightsRouter } from '../insights/routes.js';
 import { createAnswerGenerator } from '../llm/index.js';
 import type { Logger } from '../logger.js';
 import { redisRateLimiter } from '../memory/redis-rate-limit.js';
@@ -89,6 +92,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
   });
   if (config.sources.schedule) await sources.start();
+  desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
     logger,
@@ -199,6 +203,22 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       knowledgeDir: config.knowledgeDir,
       isPublic: spaces.isPublic,
       maxFileBytes: config.ingest.maxFileBytes,
+    }),
+  );
+  http.mount(
+    '/api/console/insights',
+    insightsRouter({
+      insights: stores.insights,
+      answers: stores.answers,
+      saver: createAnswerSaver({
+        knowledgeDir: config.knowledgeDir,
+        reindexer,
+        logger,
+        folderOf: (space) => spaceFolder(spaces.file, space),
+      }),
+      reindexer,
+      knowledgeDir: config.knowledgeDir,
+      adminToken: config.adminToken,
     }),
   );
   http.mount(
