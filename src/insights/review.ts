@@ -43,7 +43,7 @@ export async function reviewQueue(
   const items: ReviewItem[] = [];
   records.forEach((r, i) => {
     // The asker may have changed a 👎 to 👍 since: only current 👎 are queued.
-    if (!r || r.feedback?.rating !== 'down') return;
+    if (r?.feedback?.rating !== 'down') return;
     items.push({
       answerId: r.id,
       space: r.space,
