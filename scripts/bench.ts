@@ -8,9 +8,11 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import hnswlib from 'hnswlib-node';
 import { generateCorpus, mulberry32, sectionText } from '../src/bench/corpus.js';
+import { insightsBench } from '../src/bench/insights.js';
 import { safetyBench } from '../src/bench/safety-bench.js';
 import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
+import { CopilotError } from '../src/errors.js';
 import { runIndex } from '../src/ingest/indexer.js';
 import type { IngestProgress } from '../src/ingest/types.js';
 import { createLocalEmbedder } from '../src/retrieval/embedders/local.js';
@@ -20,7 +22,7 @@ import { nativeBuildLevel } from '../src/retrieval/native-build.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 
 const USAGE = `
-Usage: npm run bench -- [--chunks N] [--queries N] [--json] [--safety-only]
+Usage: npm run bench -- [--chunks N] [--queries N] [--insights-records N] [--insights-only] [--safety-only] [--json]
 Measures index build, incremental update and query speed/recall on a generated corpus
 (default 100,000 chunks, local embedder dimensions), and the content-safety guard on streamed
 answers (safety_p99_ms; --safety-only runs just that). Prints progress on stderr.`;
@@ -59,15 +61,31 @@ runCli(async () => {
       'skip-serving': { type: 'boolean' },
       'safety-only': { type: 'boolean' },
       json: { type: 'boolean' },
+      'insights-records': { type: 'string', default: '1000000' },
+      'insights-only': { type: 'boolean' },
     },
     USAGE,
   );
+  const insightsRecords = Number(values['insights-records']);
+  if (!Number.isInteger(insightsRecords) || insightsRecords < 1) {
+    throw new CopilotError('cli:usage', '--insights-records must be a positive integer', { hint: USAGE });
+  }
   // Content safety: 10,000 patterns, ~1,500-character answers streamed in small tokens.
-  log('safety guard: 10,000 patterns, streamed answers, beside a naive includes() baseline');
-  const { caught, ...safety } = safetyBench();
-  if (caught.some((c) => !c)) throw new Error('safety bench: a planted pattern was not caught');
-  if (values['safety-only']) {
-    process.stdout.write(`${JSON.stringify(safety, null, values.json ? undefined : 2)}\n`);
+  let safety: Record<string, number> = {};
+  if (!values['insights-only']) {
+    log('safety guard: 10,000 patterns, streamed answers, beside a naive includes() baseline');
+    const { caught, ...figures } = safetyBench();
+    if (caught.some((c) => !c)) throw new Error('safety bench: a planted pattern was not caught');
+    safety = { ...figures };
+    if (values['safety-only']) {
+      process.stdout.write(`${JSON.stringify(safety, null, values.json ? undefined : 2)}\n`);
+      return 0;
+    }
+  }
+  // Insights: answer records in a private redis-server, dashboard query p95 and memory.
+  const insights = await insightsBench({ records: insightsRecords, log });
+  if (values['insights-only']) {
+    process.stdout.write(`${JSON.stringify(insights, null, values.json ? 0 : 2)}\n`);
     return 0;
   }
   const n = Number(values.chunks);
@@ -213,7 +231,7 @@ runCli(async () => {
     const serving = values['skip-serving']
       ? {}
       : await servingBench(knowledgeDir, indexDir, values['soak-seconds'] ?? '60');
-    const all = { ...result, ...safety, ...serving };
+    const all = { ...result, ...safety, ...serving, ...insights };
     if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
     else process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     return 0;

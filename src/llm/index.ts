@@ -4,6 +4,7 @@ import { loadTemplates, type Templates } from '../prompts/templates.js';
 import { createChatModelGenerator, PROVIDERS, type Provider } from './chat-model.js';
 import { createOfflineGenerator } from './offline.js';
 import { createOpenAIGenerator } from './openai.js';
+import { type AttemptOutcome, createFallbackGenerator } from './router.js';
 import type { AnswerGenerator } from './types.js';
 
 /** Low temperature: answers should stick to the passages. Reasoning models only accept the default. */
@@ -64,9 +65,23 @@ export function createModelGenerator(config: Config, ref: string, templates?: Te
 }
 
 /** Picks the answer generator from config (LLM_PROVIDER; `openai` when a key or base URL is set). */
-export function createAnswerGenerator(config: Config, templates?: Templates): AnswerGenerator {
+export function createAnswerGenerator(
+  config: Config,
+  templates?: Templates,
+  observe?: (model: string, step: number, outcome: AttemptOutcome) => void,
+): AnswerGenerator {
   if (config.llm.provider === 'offline') return createOfflineGenerator();
-  return createModelGenerator(config, config.llm.model, templates);
+  const t = templates ?? loadTemplates(config.prompt.dir);
+  // The fallback chain: the configured model, then LLM_FALLBACK_MODELS in order (src/llm/router.ts).
+  // Each entry may name its provider (`anthropic:claude-3-5-haiku-latest`), so a chain can mix them.
+  const chain = [config.llm.model, ...config.llm.fallbackModels].map((ref) =>
+    createModelGenerator(config, ref, t),
+  );
+  return createFallbackGenerator({
+    chain,
+    ...(config.llm.fallbackOffline ? { offline: createOfflineGenerator() } : {}),
+    ...(observe ? { observe } : {}),
+  });
 }
 
 export { detectLanguage } from './language.js';
