@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI } from '../fakes/openai-server.js';
 import { type FakeProviders, PROMPT_TOKENS, startFakeProviders } from '../fakes/provider-servers.js';
 import { chat, copyKnowledge, startApp } from '../helpers/app.js';
 
@@ -70,6 +71,36 @@ describe.each(cases)('LLM_PROVIDER=$provider through the app', (c) => {
       if (c.api === 'gemini') expect(req!.path).toContain(`/models/${c.model}:streamGenerateContent`);
     } finally {
       await running.close();
+    }
+  });
+});
+
+describe('a fallback chain across providers', () => {
+  it('OpenAI answers 500: the Anthropic model named in LLM_FALLBACK_MODELS answers instead', async () => {
+    fake.reset();
+    const openai = await startFakeOpenAI({ tokenDelayMs: 0 });
+    openai.enqueue('chat', { kind: 'status', status: 500 });
+    const running = await startApp({
+      KNOWLEDGE_DIR: kb.knowledgeDir,
+      INDEX_DIR: kb.indexDir,
+      OPENAI_BASE_URL: openai.url,
+      LLM_MODEL: 'gpt-4o-mini',
+      LLM_FALLBACK_MODELS: 'anthropic:claude-3-5-haiku-latest',
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'test-key',
+      LLM_TIMEOUT_MS: '2000',
+      LLM_MAX_RETRIES: '0',
+    });
+    try {
+      const r = await chat(running.url, { message: 'What is the return window for home goods?' });
+      expect(r.done()).toMatchObject({ decision: 'answer' });
+      expect(r.text()).toContain('30 days');
+      expect(openai.requests.filter((q) => q.path === '/v1/chat/completions')).toHaveLength(1);
+      expect(fake.requests.map((q) => q.api)).toEqual(['anthropic']);
+      expect(fake.requests[0]!.body.model).toBe('claude-3-5-haiku-latest');
+    } finally {
+      await running.close();
+      await openai.close();
     }
   });
 });
