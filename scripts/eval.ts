@@ -2,13 +2,15 @@ import fs from 'node:fs';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
+import { BigramBm25 } from '../src/retrieval/eval-baseline.js';
 import { dedupeSources, mrrAt, ndcgAt, percentile, recallAt, round } from '../src/retrieval/eval-metrics.js';
 import { openIndexForQuery, stalenessWarning } from '../src/retrieval/open.js';
 import type { SearchMode } from '../src/retrieval/types.js';
 
 const USAGE = `
 Usage: npm run eval -- [--queries FILE] [--knowledge DIR] [--index DIR] [--k 10] [--mode hybrid|vector|lexical|all] [--json]
-Scores retrieval on a JSONL file of {query, relevant: [source paths], space?} (document-level, binary relevance).`;
+Scores retrieval on a JSONL file of {query, relevant: [source paths], space?} (document-level, binary relevance).
+Every run also scores a baseline, plain character-bigram BM25 over the same chunks (row "bigram").`;
 
 interface EvalQuery {
   query: string;
@@ -37,15 +39,28 @@ runCli(async () => {
   const warning = stalenessWarning(freshness, config.knowledgeDir);
   if (warning) process.stderr.write(`${warning}\n`);
 
+  const baselines = new Map<string, BigramBm25>();
+  const baseline = (space: string): BigramBm25 => {
+    let b = baselines.get(space);
+    if (!b) {
+      b = new BigramBm25(index.space(space)?.chunks.values() ?? []);
+      baselines.set(space, b);
+    }
+    return b;
+  };
   const results: Record<string, Record<string, number>> = {};
-  for (const mode of modes) {
+  for (const mode of [...modes, 'bigram' as const]) {
     const sums = { r1: 0, r5: 0, r10: 0, mrr: 0, ndcg: 0 };
     const times: number[] = [];
     for (const q of queries) {
+      const space = q.space ?? 'default';
       const t0 = performance.now();
-      const hits = await index.search(q.query, { space: q.space ?? 'default', k: k * 4, mode });
+      const sources =
+        mode === 'bigram'
+          ? baseline(space).search(q.query, k * 4)
+          : (await index.search(q.query, { space, k: k * 4, mode })).map((h) => h.chunk.source);
       times.push(performance.now() - t0);
-      const ranked = dedupeSources(hits.map((h) => h.chunk.source)).slice(0, k);
+      const ranked = dedupeSources(sources).slice(0, k);
       sums.r1 += recallAt(ranked, q.relevant, 1);
       sums.r5 += recallAt(ranked, q.relevant, 5);
       sums.r10 += recallAt(ranked, q.relevant, Math.min(10, k));
@@ -65,7 +80,7 @@ runCli(async () => {
     };
   }
   if (values.json) {
-    const out = modes.length === 1 ? results[modes[0] as string] : results;
+    const out = results;
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return 0;
   }
