@@ -54,10 +54,18 @@ const schema = z.object({
   SLACK_API_URL: z.string().default('https://slack.com/api/'),
   SLACK_HANDOFF_CHANNEL: optionalString,
   SLACK_ADMIN_USERS: csv,
+  SLACK_ANSWER_EDITORS: csv,
   ADMIN_TOKEN: optionalString,
   ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
   ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.22),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
+  HANDOFF_CREATE_PER_MINUTE: z.coerce.number().min(1).default(3),
+  HANDOFF_MAX_TICKETS: z.coerce.number().int().min(10).default(5000),
+  SAFETY_DIR: optionalString,
+  SAFETY_ON_QUESTION: z.enum(['refuse', 'handoff']).default('refuse'),
+  SAFETY_MODERATION_URL: optionalString,
+  SAFETY_MODERATION_API_KEY: optionalString,
+  SAFETY_MODERATION_MODEL: optionalString,
   MEMORY_MAX_TURNS: z.coerce.number().int().positive().default(20),
   MEMORY_TTL_SECONDS: z.coerce
     .number()
@@ -76,6 +84,8 @@ const schema = z.object({
     message:
       'trusting every proxy lets any client pick its own address; give a hop count (e.g. 1) or the proxy addresses/subnets',
   }),
+  SSE_MAX_STREAMS_PER_CLIENT: z.coerce.number().int().positive().default(6),
+  SSE_MAX_LIFETIME_SECONDS: z.coerce.number().int().positive().default(1800),
   CI: bool.optional(),
 });
 
@@ -105,11 +115,25 @@ export interface Config {
     apiUrl: string;
     handoffChannel: string | undefined;
     adminUsers: string[];
+    /** May tick "save as answer" in Slack, besides adminUsers. */
+    answerEditors: string[];
     enabled: boolean;
   };
   adminToken: string | undefined;
+  safety: {
+    /** Folder of `*.txt` lists (default KNOWLEDGE_DIR/safety, never indexed as knowledge). */
+    dir: string;
+    onQuestion: 'refuse' | 'handoff';
+    moderation: { url: string; apiKey: string | undefined; model: string | undefined } | null;
+  };
   thresholds: { annotationMinScore: number; answerMinScore: number };
-  handoff: { remindMinutes: number };
+  handoff: {
+    remindMinutes: number;
+    /** Tickets one client (and one conversation) may open per minute through POST /api/handoffs. */
+    createPerMinute: number;
+    /** Most tickets the in-process store keeps (closed ones are evicted first, oldest first). */
+    maxTickets: number;
+  };
   memory: { maxTurns: number; ttlSeconds: number; tokenBudget: number };
   prompt: { tokenBudget: number; dir: string | undefined };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -119,6 +143,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Express `trust proxy`: false (use the socket address), a hop count, or proxy addresses/subnets. */
   trustProxy: false | number | string[];
+  /** Conversation event streams: open streams per client address, and their maximum lifetime. */
+  sse: { maxStreamsPerClient: number; maxLifetimeMs: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -173,11 +199,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
       handoffChannel: e.SLACK_HANDOFF_CHANNEL,
       adminUsers: e.SLACK_ADMIN_USERS,
+      answerEditors: e.SLACK_ANSWER_EDITORS,
       enabled: Boolean(e.SLACK_BOT_TOKEN),
     },
     adminToken: e.ADMIN_TOKEN,
+    safety: {
+      dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
+      onQuestion: e.SAFETY_ON_QUESTION,
+      moderation: e.SAFETY_MODERATION_URL
+        ? {
+            url: e.SAFETY_MODERATION_URL,
+            apiKey: e.SAFETY_MODERATION_API_KEY,
+            model: e.SAFETY_MODERATION_MODEL,
+          }
+        : null,
+    },
     thresholds: { annotationMinScore: e.ANNOTATION_MIN_SCORE, answerMinScore: e.ANSWER_MIN_SCORE },
-    handoff: { remindMinutes: e.HANDOFF_REMIND_MINUTES },
+    handoff: {
+      remindMinutes: e.HANDOFF_REMIND_MINUTES,
+      createPerMinute: e.HANDOFF_CREATE_PER_MINUTE,
+      maxTickets: e.HANDOFF_MAX_TICKETS,
+    },
     memory: {
       maxTurns: e.MEMORY_MAX_TURNS,
       ttlSeconds: e.MEMORY_TTL_SECONDS,
@@ -189,6 +231,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    sse: {
+      maxStreamsPerClient: e.SSE_MAX_STREAMS_PER_CLIENT,
+      maxLifetimeMs: e.SSE_MAX_LIFETIME_SECONDS * 1000,
+    },
   };
 }
 

@@ -25,12 +25,6 @@ export function isCopilotError(err: unknown, code?: string): err is CopilotError
   return err instanceof CopilotError && (code === undefined || err.code === code);
 }
 
-/** Wrap anything thrown into a CopilotError, keeping the cause. */
-export function toCopilotError(err: unknown, code: string, message: string): CopilotError {
-  if (err instanceof CopilotError) return err;
-  return new CopilotError(code, message, { cause: err });
-}
-
 /** A message safe to show a user or print in a CLI: message plus the hint, no stack. */
 export function userMessage(err: unknown): string {
   if (err instanceof CopilotError) return err.hint ? `${err.message} ${err.hint}` : err.message;

@@ -7,8 +7,19 @@ import { scrubPii } from './handoff/pii.js';
 const SECRETS =
   /\b(?:sk-[A-Za-z0-9_-]{8,}|xox[abeprs]-[A-Za-z0-9-]{8,}|xapp-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})|\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/g;
 
+/** Longest string a log field keeps; the rest is cut before any pattern runs on it. */
+export const MAX_LOGGED_CHARS = 4096;
+
+/**
+ * Scrubs one string for the logs. The input is cut to MAX_LOGGED_CHARS first: a log line never
+ * needs more, and it bounds what the patterns see (a 16 KB URL path used to block the event loop).
+ */
 export function scrubText(text: string): string {
-  return scrubPii(text.replace(SECRETS, '[secret]'));
+  const bounded =
+    text.length > MAX_LOGGED_CHARS
+      ? `${text.slice(0, MAX_LOGGED_CHARS)}…[${text.length - MAX_LOGGED_CHARS} more chars cut]`
+      : text;
+  return scrubPii(bounded.replace(SECRETS, '[secret]'));
 }
 
 export function scrubValue(value: unknown, depth = 0): unknown {

@@ -8,6 +8,7 @@ import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
+import { adminSafetyRouter } from '../http/routes/admin-safety.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -19,7 +20,10 @@ import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
-import { loadSpacePolicy, type SpacePolicy } from '../retrieval/spaces.js';
+import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
+import { createModerationClient } from '../safety/moderation.js';
+import { safetyFromDir } from '../safety/service.js';
+import type { SlackHealth } from '../slack/types.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -37,15 +41,22 @@ export interface BuiltApp {
   /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
   rateLimiter: RateLimiter;
   modes: Record<string, string>;
+  /** Surfaces attached after build (Slack): their health shows in /readyz and /api/status. */
+  surfaces: { slack?: () => SlackHealth };
   close(): Promise<void>;
 }
 
 /** Wires every adapter from config. main.ts listens; tests call this with their own config. */
 export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp> {
-  const spaces = loadSpacePolicy(config.knowledgeDir);
+  const startupPolicy = loadSpacePolicy(config.knowledgeDir);
   const embedder = await createIndexEmbedder(config);
   await ensureIndex(config, embedder, logger);
   const index = new IndexHolder({ indexDir: config.indexDir, embedder, hnsw: config.hnsw });
+  // The space policy follows the index version being served (reloaded on every hot swap).
+  const spaces = livePolicy(
+    () => index.current(),
+    () => startupPolicy,
+  );
   const stores = await createStores(config, logger);
   const metrics = createMetrics({
     handoffs: stores.handoffs,
@@ -60,7 +71,28 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     observe: (job) => metrics.reindexFinished(job),
   });
-  const desk = createHandoffDesk({ config, stores, reindexer, logger });
+  const desk = createHandoffDesk({
+    config,
+    stores,
+    reindexer,
+    logger,
+    folderOf: (space) => spaceFolder(spaces.file, space),
+  });
+  const safety = safetyFromDir(config.safety.dir, {
+    onBlockedQuestion: config.safety.onQuestion,
+    logger,
+    counted: metrics.safetyBlocked,
+    ...(config.safety.moderation
+      ? {
+          moderation: createModerationClient({
+            url: config.safety.moderation.url,
+            ...(config.safety.moderation.apiKey ? { apiKey: config.safety.moderation.apiKey } : {}),
+            ...(config.safety.moderation.model ? { model: config.safety.moderation.model } : {}),
+            logger,
+          }),
+        }
+      : {}),
+  });
   const templates = loadTemplates(config.prompt.dir);
   const generator = createAnswerGenerator(config, templates);
   const modes = {
@@ -90,10 +122,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     observer: metrics.observer,
     isPublic: spaces.isPublic,
+    safety,
   });
+  const surfaces: BuiltApp['surfaces'] = {};
   const readiness = async () => {
     const checks: Record<string, boolean | string> = { index: index.current().version };
     let ready = true;
+    // Slack unreachable does not make the replica unready: the web chat still answers.
+    if (surfaces.slack) checks.slack = surfaces.slack().state;
     if (stores.redis) {
       const redis = stores.redis;
       const up = await Promise.race([
@@ -111,6 +147,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
   const rateLimiter = stores.redis
     ? redisRateLimiter({ redis: stores.redis, perMinute: config.rateLimitPerMinute, logger })
     : inProcessRateLimiter({ perMinute: config.rateLimitPerMinute });
+  // Opening handoff tickets from the web: its own, smaller budget (a ticket costs a teammate's time).
+  const handoffCreateLimiter = stores.redis
+    ? redisRateLimiter({
+        redis: stores.redis,
+        perMinute: config.handoff.createPerMinute,
+        logger,
+        prefix: 'copilot:rate:handoff:',
+      })
+    : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
   const http = createHttpApp({
     config,
@@ -119,6 +164,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     readiness,
     conversationEvents: desk.conversationEvents,
     rateLimit: { limiter: rateLimiter },
+    statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
   // Source links of web answers: public spaces only, files of the served index only.
   http.mount(
@@ -137,6 +183,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       answers: stores.answers,
       copilot,
       adminToken: config.adminToken,
+      createLimiter: handoffCreateLimiter,
     }),
   );
   http.mount('/metrics', async (_req, res) => {
@@ -144,6 +191,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     res.end(await metrics.registry.metrics());
   });
   http.mount('/admin', adminReindexRouter({ reindexer, adminToken: config.adminToken }));
+  http.mount('/admin', adminSafetyRouter({ safety, adminToken: config.adminToken }));
   return {
     config,
     http,
@@ -155,6 +203,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     spaces,
     rateLimiter,
     modes,
+    surfaces,
     close: async () => {
       await sync.stop();
       await desk.close();

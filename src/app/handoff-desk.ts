@@ -18,7 +18,7 @@ export interface HandoffDesk {
 }
 
 /**
- * The handoff module wired from config (DESIGN §8): the ticket store from `stores` (Redis or
+ * The handoff module wired from config: the ticket store from `stores` (Redis or
  * in-process), the event bus (Redis pub/sub with Redis, so a reply on one replica reaches an
  * asker on another), the web notifier, saving answers through the reindexer, and the reminder
  * sweep. The Slack notifier joins later with `service.addNotifier(…)`.
@@ -28,6 +28,8 @@ export function createHandoffDesk(deps: {
   stores: Stores;
   reindexer: Reindexer;
   logger: Logger;
+  /** A space's folder under KNOWLEDGE_DIR (spaces.json), where its saved answers go. */
+  folderOf?: (space: string) => string;
 }): HandoffDesk {
   const { config, stores, logger } = deps;
   const bus = stores.redis ? createRedisEventBus({ redis: stores.redis, logger }) : createInProcessEventBus();
@@ -36,7 +38,12 @@ export function createHandoffDesk(deps: {
   const service = createHandoffService({
     store: stores.handoffs,
     notifiers: [createWebNotifier(bus)],
-    saver: createAnswerSaver({ knowledgeDir: config.knowledgeDir, reindexer: deps.reindexer, logger }),
+    saver: createAnswerSaver({
+      knowledgeDir: config.knowledgeDir,
+      reindexer: deps.reindexer,
+      logger,
+      ...(deps.folderOf ? { folderOf: deps.folderOf } : {}),
+    }),
     memory: stores.memory,
     logger,
     remindAfterMs,

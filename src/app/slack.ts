@@ -6,7 +6,7 @@ import { forwardDuringHandoff } from '../slack/handoff/forward.js';
 import { createSlackHandoffNotifier } from '../slack/handoff/notifier.js';
 import { reindexHook } from '../slack/reindex-hook.js';
 import { RedisThreadStore } from '../slack/thread-store-redis.js';
-import type { SlackAppHandle } from '../slack/types.js';
+import type { SlackAppDeps, SlackAppHandle } from '../slack/types.js';
 import type { BuiltApp } from './build.js';
 
 /**
@@ -17,7 +17,11 @@ import type { BuiltApp } from './build.js';
  * messages during a ticket are forwarded to it, and with SLACK_HANDOFF_CHANNEL its Slack
  * notifier posts the cards.
  */
-export async function attachSlack(built: BuiltApp, logger: Logger): Promise<SlackAppHandle | null> {
+export async function attachSlack(
+  built: BuiltApp,
+  logger: Logger,
+  opts: Pick<SlackAppDeps, 'authRetry'> = {},
+): Promise<SlackAppHandle | null> {
   const { config, stores } = built;
   if (!config.slack.enabled) return null;
   const slackLogger = logger.child({ surface: 'slack' });
@@ -32,11 +36,13 @@ export async function attachSlack(built: BuiltApp, logger: Logger): Promise<Slac
     reindex: reindexHook(built.reindexer),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
     onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
+    ...opts,
     ...(stores.redis
       ? { dedup: new RedisDedupStore(stores.redis), threads: new RedisThreadStore(stores.redis) }
       : {}),
   });
   if (slack.router) built.http.mount('/slack/events', slack.router);
+  built.surfaces.slack = () => slack.health();
   await slack.start();
   const channel = config.slack.handoffChannel;
   let detach: (() => void) | undefined;

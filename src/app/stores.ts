@@ -49,7 +49,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       }),
       answers: new InProcessAnswerStore(),
       cache: new InProcessAnswerCache(),
-      handoffs: new InProcessHandoffStore(),
+      handoffs: new InProcessHandoffStore({ maxTickets: config.handoff.maxTickets }),
       onDegraded,
       close: async () => {},
     };

@@ -49,7 +49,7 @@ export async function concurrentChats(
 ): Promise<ChatOutcome[]> {
   return Promise.all(
     questions.map((message, i) =>
-      sseChat(url, { message, conversationId: `load-${i}-${Date.now()}`, space }),
+      sseChat(url, { message, conversationId: `load-${i}-${Date.now()}-bench-conversation`, space }),
     ),
   );
 }

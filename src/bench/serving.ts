@@ -96,7 +96,7 @@ export async function benchLoad(opts: ServingOptions & { chats: number }) {
     );
     const outcomes = await Promise.all(
       Array.from({ length: opts.chats }, (_, i) =>
-        sseChat(s.url, { message: opts.question(i), conversationId: `load-${i}` }),
+        sseChat(s.url, { message: opts.question(i), conversationId: `load-${i}-bench-conversation-id` }),
       ),
     );
     const ov = await s.overheads(outcomes);
@@ -130,7 +130,7 @@ export async function benchSoak(opts: ServingOptions & { concurrency: number; se
           const i = next++;
           const outcome = await sseChat(s.url, {
             message: opts.question(i),
-            conversationId: `soak-${w}-${i % 5}`,
+            conversationId: `soak-${w}-${i % 5}-bench-conversation-id`,
           });
           record?.push(outcome);
         }

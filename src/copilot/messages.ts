@@ -30,6 +30,18 @@ const TEXT = {
     en: "I can't share my instructions or how I'm set up. I'm happy to help with questions about our policies, products and procedures.",
     zh: '我不能透露我的指令或设置。关于商家的政策、产品和流程，我很乐意帮忙。',
   },
+  safety_refused: {
+    en: "I can't help with that here. If it's about an order, a product or one of our policies, please rephrase it, or ask for a human.",
+    zh: '这个问题我无法在这里回答。如果是关于订单、商品或政策的问题，请换个说法，或者转人工。',
+  },
+  safety_handoff: {
+    en: "I can't answer that myself, so I've passed it to a teammate. They'll reply here.",
+    zh: '这个问题我无法自己回答，已转给同事，他们会在这里回复你。',
+  },
+  safety_withheld: {
+    en: "I've stopped this answer because part of it broke our content rules. Please ask a teammate if you need more.",
+    zh: '这个回答含有不符合内容规则的部分，已停止。如需帮助，请转人工。',
+  },
   too_long: {
     en: 'That message is too long for me. Please shorten it to the question itself.',
     zh: '消息太长了，请只保留问题本身。',

@@ -6,7 +6,7 @@ import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '
 import { estimateCost } from '../llm/pricing.js';
 import type { AnswerGenerator, Language } from '../llm/types.js';
 import type { Logger } from '../logger.js';
-import { answerCacheKey } from '../memory/cache-key.js';
+import { answerCacheKey, historyDigest } from '../memory/cache-key.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -19,6 +19,7 @@ import { buildAnswerPrompt } from '../prompts/builder.js';
 import type { Templates } from '../prompts/templates.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import type { Embedder, SearchHit } from '../retrieval/types.js';
+import type { Safety } from '../safety/service.js';
 import { AnnotationMatcher, annotationText } from './annotations.js';
 import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
@@ -62,6 +63,8 @@ export interface CopilotDeps {
   ready?: () => boolean;
   /** Private spaces are hidden from the web (spaces.json); default: all public. */
   isPublic?: (space: string) => boolean;
+  /** Content safety check on questions and streamed answers (src/safety); none when absent. */
+  safety?: Safety;
 }
 
 export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
@@ -73,7 +76,7 @@ export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotat
   perSource: 3,
 };
 
-/** The answer pipeline of DESIGN §5. Imports nothing from Slack or HTTP. */
+/** The answer pipeline (walks in docs/architecture.md). Imports nothing from Slack or HTTP. */
 export function createCopilot(deps: CopilotDeps): Copilot {
   const annotations = new AnnotationMatcher(deps.embedder);
   const { settings, logger } = deps;
@@ -152,6 +155,27 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         await remember(record, input, true);
         return record;
       }
+      const blocked = deps.safety ? await deps.safety.checkQuestion(question) : null;
+      if (blocked && deps.safety) {
+        deps.safety.recordBlock({
+          where: 'question',
+          ruleId: blocked.rule.id,
+          list: blocked.rule.list,
+          match: blocked.match,
+          space: input.space,
+          answerId,
+        });
+        if (deps.safety.onBlockedQuestion === 'handoff') {
+          await handoff('safety', 'safety_handoff');
+          finish('escalate', false, null);
+        } else {
+          say_(say('safety_refused', language));
+          record.complete = true;
+          finish('answer', false, null);
+        }
+        // The blocked text is not kept in memory, where it would reach the next prompt.
+        return record;
+      }
       emit({ type: 'status', stage: 'retrieving' });
       const t0 = Date.now();
       const history = await deps.memory.recent(input.conversationKey, settings.memoryTurns);
@@ -192,7 +216,8 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
 
-      const cacheKey = answerCacheKey(input.space, index.version, standalone);
+      // The history shapes both the standalone question and the prompt: it is part of the key.
+      const cacheKey = answerCacheKey(input.space, index.version, standalone, historyDigest(history));
       const cached = await deps.cache.get(cacheKey);
       if (cached) {
         record.via = 'cache';
@@ -255,6 +280,8 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       emit({ type: 'status', stage: 'generating' });
       const filter = createAnswerStreamFilter();
       const guard = createLeakGuard(secrets);
+      const safetyGuard = deps.safety?.guard();
+      const checked = (text: string) => (safetyGuard ? safetyGuard.push(text) : text);
       const stream = (text: string) => {
         if (!text) return;
         record.timings.firstTokenMs ??= Date.now() - started;
@@ -271,10 +298,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
             messages: prompt.messages,
             ...(input.signal ? { signal: input.signal } : {}),
           },
-          (piece) => stream(guard.push(filter.push(piece))),
+          (piece) => stream(checked(guard.push(filter.push(piece)))),
         );
-        stream(guard.push(filter.end()));
-        stream(guard.end());
+        stream(checked(guard.push(filter.end())));
+        stream(checked(guard.end()));
+        if (safetyGuard) stream(safetyGuard.end());
       } catch (err) {
         if (input.signal?.aborted) {
           // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
@@ -310,6 +338,28 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         const refusal = say('withheld', language);
         say_(record.answer ? `\n\n${refusal}` : refusal);
         record.answer = refusal;
+        record.sources = [];
+        emit({ type: 'sources', sources: [] });
+        record.complete = true;
+        finish('answer', false, usage);
+        await remember(record, input, true);
+        return record;
+      }
+      const unsafe = safetyGuard?.hit ?? (deps.safety ? await deps.safety.checkAnswer(result.text) : null);
+      if (unsafe && deps.safety) {
+        // Nothing of the match was shown (the guard held it back); withhold the rest, cite nothing,
+        // do not cache it.
+        deps.safety.recordBlock({
+          where: 'answer',
+          ruleId: unsafe.rule.id,
+          list: unsafe.rule.list,
+          match: unsafe.match,
+          space: input.space,
+          answerId,
+        });
+        const notice = say('safety_withheld', language);
+        say_(record.answer ? `\n\n${notice}` : notice);
+        record.answer = notice;
         record.sources = [];
         emit({ type: 'sources', sources: [] });
         record.complete = true;

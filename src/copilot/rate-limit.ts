@@ -3,7 +3,7 @@ import { newAnswerId, newAnswerRecord } from './record.js';
 import type { AskInput, Copilot, CopilotEvent } from './types.js';
 
 /**
- * Per-user rate limit (DESIGN §10 "abuse"): a token bucket per key, `perMinute` tokens refilled
+ * Per-user rate limit (abuse): a token bucket per key, `perMinute` tokens refilled
  * evenly over a minute, burst = perMinute. Surface-independent: HTTP keys by client address,
  * Slack by team:user. Real implementation in src/memory/redis-rate-limit.ts (shared by replicas).
  */

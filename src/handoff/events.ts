@@ -100,21 +100,3 @@ export function createRedisEventBus(opts: {
     },
   };
 }
-
-/** Resolves once the subscriber of a Redis bus is listening (tests and start-up ordering). */
-export async function eventBusReady(bus: ConversationEventBus, timeoutMs = 3000): Promise<void> {
-  const probe = `__probe__${Math.random()}`;
-  const deadline = Date.now() + timeoutMs;
-  let heard = false;
-  const off = bus.subscribe(probe, () => {
-    heard = true;
-  });
-  try {
-    while (!heard && Date.now() < deadline) {
-      await bus.publish(probe, { type: 'handoff', handoffId: 'probe', status: 'open' });
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  } finally {
-    off();
-  }
-}

@@ -11,7 +11,7 @@ const PASSED_ON = {
 };
 
 /**
- * While a conversation has an open or claimed ticket the bot stays silent there (DESIGN §8): the
+ * While a conversation has an open or claimed ticket the bot stays silent there: the
  * asker's new message goes to the ticket (and the teammates) instead of the pipeline. After
  * the ticket is resolved the copilot answers again. The pipeline itself stays unaware of it.
  */

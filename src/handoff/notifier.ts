@@ -29,6 +29,8 @@ export interface HandoffNotifier {
   relayToAsker(ticket: HandoffTicket, reply: HandoffMessage): Promise<void>;
   /** The asker wrote again while the ticket is active: pass it to the teammates. */
   forward(ticket: HandoffTicket, message: HandoffMessage): Promise<void>;
+  /** A reply never reached the asker (every retry failed): tell the teammates where they work. */
+  relayFailed?(ticket: HandoffTicket, reply: HandoffMessage, error: string): Promise<void>;
 }
 
 /**

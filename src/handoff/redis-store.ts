@@ -5,13 +5,16 @@ import { newTicket, type Step } from './transitions.js';
 import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from './types.js';
 
 /**
- * Handoff tickets in Redis, shared by every replica (DESIGN §8, §10). Key layout (prefix
+ * Handoff tickets in Redis, shared by every replica. Key layout (prefix
  * defaults to `copilot:`):
  *   <prefix>handoff:<id>                    the ticket as JSON; closed tickets expire after `retentionMs`
  *   <prefix>handoffs:status:<status>        zset of ticket ids by createdAt, one per status
  *   <prefix>handoffs:conv:<conversation>    zset of the conversation's ticket ids by createdAt
  *   <prefix>handoffs:card:<channel>:<ts>    ticket id of a support card (replies typed in its thread)
- * Index entries whose ticket expired are dropped lazily when read.
+ *   <prefix>handoffs:active:<conversation>  id of the conversation's active ticket (one at a time)
+ * Index entries whose ticket expired are dropped lazily when read. `list` pages through an index
+ * (PAGE ids per round trip): every open and claimed ticket is listed, however many there are;
+ * only closed tickets are capped at the newest `listLimit` per status.
  *
  * Transitions are compare-and-set: the new JSON is computed in JS by the same pure step as the
  * in-process store, and a Lua script writes it only if the stored JSON is still exactly what was
@@ -25,10 +28,12 @@ local ttl = tonumber(ARGV[5])
 if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
 if KEYS[2] ~= KEYS[3] then redis.call('ZREM', KEYS[2], ARGV[3]) end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+if ttl > 0 and redis.call('GET', KEYS[4]) == ARGV[3] then redis.call('DEL', KEYS[4]) end
 return 1
 `;
 
 const STATUSES: HandoffStatus[] = ['open', 'claimed', 'resolved', 'cancelled'];
+const PAGE = 500;
 const MAX_CAS_ATTEMPTS = 25;
 
 export interface RedisHandoffStoreOptions {
@@ -36,7 +41,7 @@ export interface RedisHandoffStoreOptions {
   prefix?: string;
   /** How long resolved and cancelled tickets are kept (default 90 days). Active ones never expire. */
   retentionMs?: number;
-  /** Most tickets one `list` call returns (default 500). */
+  /** Most closed (resolved, cancelled) tickets per status one `list` call returns (default 500). */
   listLimit?: number;
   now?: () => number;
 }
@@ -61,9 +66,29 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
   private statusKey = (s: HandoffStatus) => `${this.prefix}handoffs:status:${s}`;
   private convKey = (k: string) => `${this.prefix}handoffs:conv:${k}`;
   private cardKey = (channel: string, ts: string) => `${this.prefix}handoffs:card:${channel}:${ts}`;
+  private activeKey = (k: string) => `${this.prefix}handoffs:active:${k}`;
 
-  async create(input: NewHandoff): Promise<HandoffTicket> {
+  /**
+   * One active ticket per conversation, across replicas: the conversation's `active` key is
+   * claimed with SET NX; a request that loses the race gets the winner's ticket. A key left by a
+   * closed (or expired) ticket is taken over with a compare-and-set on its old value.
+   */
+  async open(input: NewHandoff): Promise<{ ticket: HandoffTicket; created: boolean }> {
     const ticket = newTicket(input, this.now());
+    const guard = this.activeKey(input.conversationKey);
+    for (let attempt = 0; ; attempt++) {
+      const won = await guarded('create', () => this.redis.set(guard, ticket.id, 'NX'));
+      if (won === 'OK') break;
+      const holder = await guarded('create', () => this.redis.get(guard));
+      const current = holder ? await this.get(holder) : null;
+      if (current && ACTIVE.includes(current.status)) return { ticket: current, created: false };
+      if (attempt >= 5) throw guardError();
+      // A stale guard (closed or expired ticket): replace it only if nobody else did meanwhile.
+      const swapped = await guarded('create', () =>
+        this.redis.eval(SWAP_LUA, 1, guard, holder ?? '', ticket.id),
+      );
+      if (swapped === 1) break;
+    }
     await guarded('create', async () => {
       const replies = await this.redis
         .multi()
@@ -74,7 +99,7 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
       const failed = replies?.find(([err]) => err);
       if (failed?.[0]) throw failed[0];
     });
-    return ticket;
+    return { ticket, created: true };
   }
 
   async get(id: string): Promise<HandoffTicket | null> {
@@ -83,16 +108,19 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
 
   async list(filter: { status?: HandoffStatus[] } = {}): Promise<HandoffTicket[]> {
     const statuses = filter.status ?? STATUSES;
-    const tickets = await Promise.all(statuses.map((s) => this.readIndex(this.statusKey(s))));
+    const tickets = await Promise.all(
+      statuses.map((s) =>
+        this.readIndex(this.statusKey(s), ACTIVE.includes(s) ? Number.POSITIVE_INFINITY : this.listLimit),
+      ),
+    );
     return tickets
       .flat()
       .filter((t) => statuses.includes(t.status))
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .slice(0, this.listLimit);
+      .sort((a, b) => b.createdAt - a.createdAt);
   }
 
   async listFor(conversationKey: string): Promise<HandoffTicket[]> {
-    return this.readIndex(this.convKey(conversationKey));
+    return this.readIndex(this.convKey(conversationKey), this.listLimit);
   }
 
   async byCard(channel: string, ts: string): Promise<HandoffTicket | null> {
@@ -112,15 +140,42 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
     return result;
   }
 
-  /** Newest tickets of one index zset; ids whose ticket expired are removed from it. */
-  private async readIndex(key: string): Promise<HandoffTicket[]> {
+  /**
+   * The newest `limit` tickets of one index zset, newest first, read a page at a time; ids whose
+   * ticket expired are removed from it. Pages go by score (createdAt), not by rank, so a ticket
+   * moving out of the set meanwhile cannot make the next page skip one that stayed.
+   */
+  private async readIndex(key: string, limit: number): Promise<HandoffTicket[]> {
     return guarded('list', async () => {
-      const ids = await this.redis.zrevrange(key, 0, this.listLimit - 1);
-      if (ids.length === 0) return [];
-      const values = await this.redis.mget(...ids.map(this.ticketKey));
-      const gone = ids.filter((_, i) => values[i] == null);
-      if (gone.length > 0) await this.redis.zrem(key, ...gone);
-      return values.map(parse).filter((t): t is HandoffTicket => t !== null);
+      const out: HandoffTicket[] = [];
+      const seen = new Set<string>();
+      let max = '+inf';
+      let offset = 0;
+      while (out.length < limit) {
+        const page = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE);
+        const ids: string[] = [];
+        for (let i = 0; i < page.length; i += 2) {
+          const id = page[i] as string;
+          if (!seen.has(id)) ids.push(id);
+          seen.add(id);
+        }
+        if (ids.length > 0) {
+          const values = await this.redis.mget(...ids.map(this.ticketKey));
+          const gone = ids.filter((_, i) => values[i] == null);
+          if (gone.length > 0) await this.redis.zrem(key, ...gone);
+          for (const t of values.map(parse)) if (t && out.length < limit) out.push(t);
+        }
+        if (page.length < PAGE * 2) break;
+        // Inclusive: tickets sharing the last score are read again and skipped through `seen`;
+        // a whole page of one score moves on by offset instead.
+        const last = page[page.length - 1] as string;
+        if (last === max) offset += PAGE;
+        else {
+          max = last;
+          offset = 0;
+        }
+      }
+      return out;
     });
   }
 
@@ -136,10 +191,11 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
         const closed = t.status === 'resolved' || t.status === 'cancelled';
         const written = await this.redis.eval(
           CAS_LUA,
-          3,
+          4,
           this.ticketKey(id),
           this.statusKey(current.status),
           this.statusKey(t.status),
+          this.activeKey(t.conversationKey),
           raw,
           JSON.stringify(t),
           id,
@@ -151,6 +207,23 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
       throw new Error(`ticket ${id} kept changing under ${MAX_CAS_ATTEMPTS} attempts`);
     });
   }
+}
+
+const ACTIVE: readonly HandoffStatus[] = ['open', 'claimed'];
+
+/** Replaces the conversation's active-ticket guard only if it still names the stale ticket. */
+const SWAP_LUA = `
+local v = redis.call('GET', KEYS[1])
+if (v or '') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+function guardError(): CopilotError {
+  return new CopilotError('handoff:unavailable', 'Could not open the handoff ticket (busy conversation).', {
+    status: 503,
+    hint: 'Please try again in a moment.',
+  });
 }
 
 function parse(raw: string | null | undefined): HandoffTicket | null {

@@ -15,7 +15,7 @@ export function sweepIntervalMs(remindMinutes: number): number {
 }
 
 /**
- * Runs `service.sweep()` every `intervalMs` (DESIGN §8). Every replica may run it: the store's
+ * Runs `service.sweep()` every `intervalMs`. Every replica may run it: the store's
  * compare-and-set on `lastRemindedAt` / `cardAttemptAt` lets only one act per ticket and
  * interval. Passes never overlap on one replica; a failing pass is logged and the next one runs.
  */

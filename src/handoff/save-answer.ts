@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
@@ -12,16 +13,20 @@ import { scrubPii } from './pii.js';
 import type { HandoffTicket } from './types.js';
 
 /**
- * A teammate's reply saved as knowledge (DESIGN §3, §8): a Markdown file under the space's
+ * A teammate's reply saved as knowledge: a Markdown file under the space's
  * `answers/` folder, which the pipeline's annotation step matches on its `question` and returns
  * as-is, with no model call. PII is scrubbed first; a near-duplicate question of the same space
- * updates its file instead of adding another; then an incremental reindex picks up that file.
+ * replaces its file, but never silently: the previous content is kept as a version under
+ * `answers/.versions/` (a dot folder, so it is not indexed) and the new file's front matter says
+ * `supersedes: <that version>`; then an incremental reindex picks up the file.
  */
 export interface SavedAnswer {
   /** Relative to KNOWLEDGE_DIR, forward slashes, e.g. "apparel/answers/h_1a2b.md". */
   file: string;
-  /** True when an existing (near-duplicate) answer was rewritten. */
+  /** True when an existing (near-duplicate) answer was replaced. */
   updated: boolean;
+  /** The kept previous version (relative to KNOWLEDGE_DIR), when an answer was replaced. */
+  supersedes?: string;
   job: Pick<ReindexJob, 'id' | 'status'> & { error?: ReindexJob['error'] };
 }
 
@@ -36,15 +41,20 @@ export interface AnswerSaverDeps {
   /** Question similarity (Dice on normalized terms) at or above which an answer is updated. Default 0.8. */
   duplicateThreshold?: number;
   now?: () => Date;
+  /** A space's folder from spaces.json (see spaceFolder); default `<space>`. */
+  folderOf?: (space: string) => string;
 }
 
+/** Previous versions of replaced answers, inside a space's answers folder (dot folders are not indexed). */
+export const VERSIONS = '.versions';
+
 /**
- * Folder of a space's saved answers. Top-level folders are spaces, so a root-level `answers/`
- * would become a space named "answers": the default space's answers go to `default/answers/`
- * (a folder named `default` is the default space).
+ * Folder of a space's saved answers: `answers/` inside the space's folder (its first declared
+ * folder, else `<space>/`; the default space's answers go to `default/answers/`, which belongs to
+ * `default` as every undeclared folder does).
  */
-export function answersDir(space: string): string {
-  return `${space}/answers`;
+export function answersDir(space: string, folderOf?: (space: string) => string): string {
+  return `${folderOf ? folderOf(space) : space}/answers`;
 }
 
 export function questionTerms(q: string): Set<string> {
@@ -66,18 +76,40 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
   const threshold = deps.duplicateThreshold ?? 0.8;
   const now = deps.now ?? (() => new Date());
 
-  async function findDuplicate(dir: string, ticket: HandoffTicket, question: string): Promise<string | null> {
+  async function findDuplicate(
+    dir: string,
+    ticket: HandoffTicket,
+    question: string,
+  ): Promise<{ name: string; handoff?: string } | null> {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
     const wanted = questionTerms(question);
-    let best: { name: string; score: number } | null = null;
+    let best: { name: string; score: number; handoff?: string } | null = null;
     for (const name of names.filter((n) => n.endsWith('.md'))) {
       // Any .md a teammate put here is read as data: YAML only, and a broken file is just no match.
       const data = frontMatterData(await fs.readFile(path.join(dir, name), 'utf8').catch(() => ''));
       // A second reply on the same ticket rewrites that ticket's answer.
       const score = data.handoff === ticket.id ? 1 : dice(wanted, questionTerms(String(data.question ?? '')));
-      if (score >= threshold && (!best || score > best.score)) best = { name, score };
+      if (score >= threshold && (!best || score > best.score)) {
+        best = { name, score, ...(typeof data.handoff === 'string' ? { handoff: data.handoff } : {}) };
+      }
     }
-    return best?.name ?? null;
+    return best ? { name: best.name, ...(best.handoff ? { handoff: best.handoff } : {}) } : null;
+  }
+
+  /** Copies the answer about to be replaced to `.versions/`; returns the copy's path under `rel`. */
+  async function keepVersion(dir: string, rel: string, name: string): Promise<string> {
+    const stamp = now().toISOString().replace(/[:.]/g, '-');
+    const version = `${name.replace(/\.md$/, '')}.${stamp}-${randomUUID().slice(0, 6)}.md`;
+    try {
+      await fs.mkdir(path.join(dir, VERSIONS), { recursive: true });
+      await fs.copyFile(path.join(dir, name), path.join(dir, VERSIONS, version), fsConstants.COPYFILE_EXCL);
+    } catch (err) {
+      // Better no save than a curated answer lost: the teammate is told, the old file stays.
+      throw new CopilotError('handoff:save_failed', 'Could not keep the previous version of the answer.', {
+        cause: err,
+      });
+    }
+    return `${rel}/${VERSIONS}/${version}`;
   }
 
   return {
@@ -92,11 +124,13 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
           status: 400,
         });
       }
-      const rel = answersDir(ticket.space);
+      const rel = answersDir(ticket.space, deps.folderOf);
       const dir = path.join(deps.knowledgeDir, rel);
       await fs.mkdir(dir, { recursive: true });
       const existing = await findDuplicate(dir, ticket, question);
-      const name = existing ?? `${ticket.id}.md`;
+      // The curated file keeps its name (links to it stay valid); its old content becomes a version.
+      const name = existing?.name ?? `${ticket.id}.md`;
+      const supersedes = existing ? await keepVersion(dir, rel, existing.name) : undefined;
       const content = matter.stringify(`${body}\n`, {
         title: question.slice(0, 120),
         question,
@@ -104,6 +138,10 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
         answered_at: now().toISOString(),
         handoff: ticket.id,
         space: ticket.space,
+        ...(supersedes ? { supersedes } : {}),
+        ...(existing?.handoff && existing.handoff !== ticket.id
+          ? { supersedes_handoff: existing.handoff }
+          : {}),
       });
       // Temp file + rename: the indexer (or another replica's) never reads a half-written answer.
       // The temp name is a dot file with an unknown extension, so a concurrent scan skips it.
@@ -117,7 +155,7 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
       }
       const file = `${rel}/${name}`;
       deps.logger.info(
-        { file, handoffId: ticket.id, updated: Boolean(existing) },
+        { file, handoffId: ticket.id, updated: Boolean(existing), supersedes },
         'saved a human answer as knowledge',
       );
       const job = await deps.reindexer.wait(deps.reindexer.request('saved_answer', agent).id);
@@ -127,6 +165,7 @@ export function createAnswerSaver(deps: AnswerSaverDeps): AnswerSaver {
       return {
         file,
         updated: Boolean(existing),
+        ...(supersedes ? { supersedes } : {}),
         job: { id: job.id, status: job.status, ...(job.error ? { error: job.error } : {}) },
       };
     },

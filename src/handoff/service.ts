@@ -12,7 +12,7 @@ import type {
   Transition,
 } from './types.js';
 
-export type ReplyOutcome = Transition & { saved?: SavedAnswer; saveError?: string };
+export type ReplyOutcome = Transition & { saved?: SavedAnswer; saveError?: string; relayError?: string };
 
 export interface ReplyOptions {
   /** Save the reply as an answer for next time (PII scrubbed, reindexed). */
@@ -21,6 +21,8 @@ export interface ReplyOptions {
   resolve?: boolean;
   /** Slack ts of the reply, when it was typed in Slack. */
   ts?: string;
+  /** Typed by a Slack user in Slack (its markup is theirs); otherwise it is neutralized for Slack. */
+  fromSlack?: boolean;
 }
 
 /** The handoff desk: the pipeline's HandoffPort plus what agents and surfaces do with tickets. */
@@ -55,6 +57,8 @@ export interface HandoffServiceDeps {
   remindAfterMs: number;
   /** A failed card post is retried after this long (default: remindAfterMs / 4, at most a minute). */
   retryAfterMs?: number;
+  /** Waits between attempts to deliver a reply to the asker (default 250 ms, 1 s, 4 s). */
+  relayBackoffMs?: number[];
   now?: () => number;
 }
 
@@ -64,6 +68,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
   const now = deps.now ?? Date.now;
   const retryAfterMs = deps.retryAfterMs ?? Math.min(deps.remindAfterMs / 4, 60_000);
   const pending = new Set<Promise<unknown>>();
+  const relayBackoffMs = deps.relayBackoffMs ?? [250, 1_000, 4_000];
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     pending.add(p);
@@ -105,6 +110,38 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     return r;
   };
 
+  /**
+   * Delivers a reply with every notifier, each retried with backoff on its own (one that worked is
+   * never asked twice). Returns the failures that outlived every retry as one line ('' when none).
+   */
+  async function relay(t: HandoffTicket, m: HandoffMessage): Promise<string> {
+    const errors: string[] = [];
+    await Promise.all(
+      [...notifiers].map(async (n) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await n.relayToAsker(t, m);
+            return;
+          } catch (err) {
+            const why = err instanceof Error ? err.message : String(err);
+            const wait = relayBackoffMs[attempt];
+            if (wait === undefined) {
+              errors.push(why);
+              return;
+            }
+            logger.warn(
+              { handoffId: t.id, attempt: attempt + 1, err: why },
+              'relay to the asker failed; retrying',
+            );
+            await new Promise((resolve) => setTimeout(resolve, wait));
+          }
+        }
+      }),
+    );
+    if (errors.length) logger.error({ handoffId: t.id, errors }, 'relay to the asker failed for good');
+    return errors.join('; ');
+  }
+
   async function rememberReply(t: HandoffTicket, m: HandoffMessage) {
     if (!deps.memory) return;
     await deps.memory
@@ -119,7 +156,9 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
       // One active ticket per conversation: a second escalation joins the first.
       const active = await store.activeFor(input.conversationKey);
       if (active) return active;
-      const ticket = await store.create(input);
+      // Atomic in the store: of two racing escalations only one opens (and announces) a ticket.
+      const { ticket, created } = await store.open(input);
+      if (!created) return ticket;
       logger.info(
         { handoffId: ticket.id, reason: ticket.reason, surface: ticket.origin.surface },
         'handoff opened',
@@ -143,15 +182,23 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffService {
     cancel: async (id, actor, note) => updated(await store.cancel(id, actor, note)),
 
     async reply(id, agent, text, opts = {}) {
-      const r = await store.reply(id, agent, text, opts.ts);
+      const r = await store.reply(id, agent, text, opts.ts, opts.fromSlack ? 'slack' : undefined);
       if (!r.ok) return r;
       const message = r.ticket.messages?.at(-1) as HandoffMessage;
       // The asker first: saving waits for a reindex, the asker should not.
-      const relay = await each('relay', r.ticket, (n) => n.relayToAsker(r.ticket, message));
-      if (relay.error) await store.note(id, { actor: 'copilot', action: 'relay_failed', note: relay.error });
-      await rememberReply(r.ticket, message);
-      await each('update', r.ticket, (n) => n.update(r.ticket));
-      const outcome: ReplyOutcome = { ...r };
+      const relayError = await relay(r.ticket, message);
+      let current = r.ticket;
+      if (relayError) {
+        const failed = await store.markRelayFailed(id, relayError);
+        if (failed.ok) current = failed.ticket;
+        await each('relay failure note', current, async (n) => n.relayFailed?.(current, message, relayError));
+      } else if (r.ticket.relayError !== undefined) {
+        const cleared = await store.markRelayed(id);
+        if (cleared.ok) current = cleared.ticket;
+      }
+      await rememberReply(current, message);
+      await each('update', current, (n) => n.update(current));
+      const outcome: ReplyOutcome = { ...r, ticket: current, ...(relayError ? { relayError } : {}) };
       if (opts.save) Object.assign(outcome, await save(r.ticket, text, agent));
       if (opts.resolve) {
         const resolved = await service.resolve(id, agent);

@@ -14,13 +14,17 @@ import type {
  * transitions.ts handed to `apply`, which the concrete store makes atomic.
  */
 export abstract class TransitionalHandoffStore implements HandoffStore {
-  abstract create(input: NewHandoff): Promise<HandoffTicket>;
+  abstract open(input: NewHandoff): Promise<{ ticket: HandoffTicket; created: boolean }>;
   abstract get(id: string): Promise<HandoffTicket | null>;
   abstract list(filter?: { status?: HandoffStatus[] }): Promise<HandoffTicket[]>;
   abstract listFor(conversationKey: string): Promise<HandoffTicket[]>;
   abstract byCard(channel: string, ts: string): Promise<HandoffTicket | null>;
   /** Reads the ticket, runs the step and stores its result, atomically with respect to other replicas. */
   protected abstract apply(id: string, step: T.Step): Promise<Transition>;
+
+  async create(input: NewHandoff): Promise<HandoffTicket> {
+    return (await this.open(input)).ticket;
+  }
 
   async activeFor(conversationKey: string): Promise<HandoffTicket | null> {
     return (await this.listFor(conversationKey)).find(T.isActive) ?? null;
@@ -29,8 +33,8 @@ export abstract class TransitionalHandoffStore implements HandoffStore {
   claim(id: string, agent: string) {
     return this.apply(id, T.claim(agent));
   }
-  reply(id: string, agent: string, text: string, ts?: string) {
-    return this.apply(id, T.reply(agent, text, ts));
+  reply(id: string, agent: string, text: string, ts?: string, via?: 'slack') {
+    return this.apply(id, T.reply(agent, text, ts, via));
   }
   resolve(id: string, agent: string) {
     return this.apply(id, T.resolve(agent));
@@ -55,6 +59,12 @@ export abstract class TransitionalHandoffStore implements HandoffStore {
   }
   markAnswerSaved(id: string, agent: string, file: string) {
     return this.apply(id, T.answerSaved(agent, file));
+  }
+  markRelayFailed(id: string, error: string) {
+    return this.apply(id, T.relayFailed(error));
+  }
+  markRelayed(id: string) {
+    return this.apply(id, T.relayed());
   }
   note(id: string, event: Omit<HandoffEvent, 'at'>) {
     return this.apply(id, T.note(event));

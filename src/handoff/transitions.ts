@@ -62,12 +62,19 @@ export const claim =
   };
 
 export const reply =
-  (agent: string, text: string, ts?: string): Step =>
+  (agent: string, text: string, ts?: string, via?: 'slack'): Step =>
   (t, now) => {
     if (!isActive(t)) return closed(t);
     if (t.status === 'claimed' && t.assignee !== agent)
       return conflict(t, `${t.assignee} is answering this.`);
-    const message: HandoffMessage = { role: 'agent', by: agent, text, at: now, ...(ts ? { ts } : {}) };
+    const message: HandoffMessage = {
+      role: 'agent',
+      by: agent,
+      text,
+      at: now,
+      ...(ts ? { ts } : {}),
+      ...(via ? { via } : {}),
+    };
     // Replying to an open ticket claims it: whoever answers owns the follow-ups.
     return next(
       t,
@@ -143,3 +150,14 @@ export const note =
   (event: Omit<HandoffEvent, 'at'>): Step =>
   (t, now) =>
     next(t, now, event, {});
+
+export const relayFailed =
+  (error: string): Step =>
+  (t, now) =>
+    next(t, now, { actor: 'copilot', action: 'relay_failed', note: error }, { relayError: error });
+
+export const relayed = (): Step => (t, now) => {
+  if (t.relayError === undefined) return { ok: true, ticket: t };
+  const { relayError: _cleared, ...rest } = t;
+  return next(rest, now, { actor: 'copilot', action: 'relayed' }, {});
+};

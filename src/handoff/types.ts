@@ -1,6 +1,6 @@
 import type { SourceRef } from '../memory/types.js';
 
-/** DESIGN §8. State machine: open → claimed → resolved, or open|claimed → cancelled. */
+/** State machine: open → claimed → resolved, or open|claimed → cancelled. */
 export type HandoffStatus = 'open' | 'claimed' | 'resolved' | 'cancelled';
 
 export const ACTIVE_STATUSES: readonly HandoffStatus[] = ['open', 'claimed'];
@@ -10,7 +10,8 @@ export type HandoffReason =
   | 'no_answer' // the model said NO_ANSWER
   | 'failure' // model or retrieval failure
   | 'asked' // the user clicked "ask a human" / copilot_ask_human
-  | 'requested'; // the user asked for a human in words
+  | 'requested' // the user asked for a human in words
+  | 'safety'; // the question tripped the content safety check (SAFETY_ON_QUESTION=handoff)
 
 export interface HandoffOrigin {
   surface: 'slack' | 'web' | 'cli';
@@ -36,6 +37,7 @@ export interface HandoffEvent {
     | 'card_retry'
     | 'forwarded'
     | 'relay_failed'
+    | 'relayed'
     | 'answer_saved'
     | 'save_failed';
   note?: string;
@@ -49,6 +51,11 @@ export interface HandoffMessage {
   at: number;
   /** Slack ts of the message, when it came from (or went to) Slack: dedup of relays. */
   ts?: string;
+  /**
+   * 'slack' when a Slack user typed it in Slack (card thread, reply modal). Anything else (console,
+   * web) is foreign text: Slack surfaces neutralize its markup before posting it.
+   */
+  via?: 'slack';
 }
 
 export interface HandoffTicket {
@@ -76,6 +83,8 @@ export interface HandoffTicket {
   lastRemindedAt?: number;
   /** Replies and the asker's forwarded follow-ups, oldest first. Absent on tickets from older code. */
   messages?: HandoffMessage[];
+  /** Why the last reply could not be delivered to the asker (after retries); cleared by a delivered one. */
+  relayError?: string;
   /** The knowledge file the reply was saved to (relative to KNOWLEDGE_DIR). */
   savedAnswer?: string;
   history: HandoffEvent[];
@@ -113,10 +122,15 @@ export type Transition =
   | { ok: false; code: 'conflict'; message: string; ticket: HandoffTicket };
 
 /**
- * Persistence with atomic transitions (DESIGN §8): each method is a compare-and-set on the whole
+ * Persistence with atomic transitions: each method is a compare-and-set on the whole
  * ticket, so two replicas can never both claim, and every change appends to `history`.
  */
 export interface HandoffStore extends HandoffPort {
+  /**
+   * Opens a ticket unless the conversation has an active one, atomically (across replicas with
+   * Redis): `created` says which. `create` is the same, without saying.
+   */
+  open(input: NewHandoff): Promise<{ ticket: HandoffTicket; created: boolean }>;
   /** Every ticket of a conversation, newest first (replay of replies to a reconnecting page). */
   listFor(conversationKey: string): Promise<HandoffTicket[]>;
   /** The ticket whose support card is this message (a reply typed in the card's thread). */
@@ -124,7 +138,7 @@ export interface HandoffStore extends HandoffPort {
   /** open → claimed. Conflict when someone else has it (the ticket names them) or it is closed. */
   claim(id: string, agent: string): Promise<Transition>;
   /** Adds an agent reply; an open ticket is claimed by the replier. Conflict when another agent has it. */
-  reply(id: string, agent: string, text: string, ts?: string): Promise<Transition>;
+  reply(id: string, agent: string, text: string, ts?: string, via?: 'slack'): Promise<Transition>;
   /** open|claimed → resolved. */
   resolve(id: string, agent: string): Promise<Transition>;
   /** open|claimed → cancelled. */
@@ -138,6 +152,10 @@ export interface HandoffStore extends HandoffPort {
   /** CAS on `lastRemindedAt`: only one replica re-announces a ticket per interval. */
   markReminded(id: string, at: number, expected: number | undefined): Promise<Transition>;
   markAnswerSaved(id: string, agent: string, file: string): Promise<Transition>;
+  /** A reply could not be delivered to the asker after every retry (`relayError`, history). */
+  markRelayFailed(id: string, error: string): Promise<Transition>;
+  /** A reply reached the asker: clears `relayError` (no change when there is none). */
+  markRelayed(id: string): Promise<Transition>;
   /** Appends a history entry without changing state (relay or save failures). */
   note(id: string, event: Omit<HandoffEvent, 'at'>): Promise<Transition>;
 }

@@ -13,6 +13,7 @@ import { feedbackRoute } from './routes/feedback.js';
 import { healthzRoute, type Readiness, readyzRoute } from './routes/health.js';
 import { statusRoute } from './routes/status.js';
 import { cors, securityHeaders } from './security.js';
+import { vendorRoute } from './vendor.js';
 
 export type { Readiness };
 
@@ -33,6 +34,8 @@ export interface HttpDeps {
   conversationEvents?: Omit<ConversationEventsDeps, 'heartbeatMs'>;
   /** Per-client limit on POST /api/chat (429 when over); none when absent. */
   rateLimit?: HttpRateLimit;
+  /** More of the service's state for GET /api/status (e.g. `slack: {state}` once Slack is attached). */
+  statusExtras?: () => Record<string, unknown>;
 }
 
 export interface HttpApp {
@@ -81,15 +84,21 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     }),
   );
   app.post('/api/feedback', feedbackRoute({ copilot }));
-  app.get('/api/status', statusRoute({ copilot }));
+  app.get(
+    '/api/status',
+    statusRoute({ copilot, ...(deps.statusExtras ? { extras: deps.statusExtras } : {}) }),
+  );
   app.get(
     '/api/conversations/:id/events',
     conversationEventsRoute({
       ...(deps.conversationEvents ?? { bus: createInProcessEventBus() }),
       ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
+      maxStreamsPerClient: config.sse.maxStreamsPerClient,
+      maxLifetimeMs: config.sse.maxLifetimeMs,
     }),
   );
 
+  app.get('/vendor/:name', vendorRoute());
   // The web chat page: plain files, no build step.
   app.use(express.static(PUBLIC_DIR, { index: 'index.html', dotfiles: 'ignore' }));
 

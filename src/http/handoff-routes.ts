@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import type { RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
 import type { HandoffService } from '../handoff/service.js';
 import type { AnswerStore } from '../memory/types.js';
+import { clientAddressKey, rateLimit } from './rate-limit.js';
 import { consoleRouter } from './routes/console.js';
 import { handoffsRoute } from './routes/handoffs.js';
 
@@ -13,6 +15,11 @@ export interface HandoffRoutesDeps {
   answers: AnswerStore;
   copilot: Copilot;
   adminToken: string | undefined;
+  /**
+   * Ticket creation limit (HANDOFF_CREATE_PER_MINUTE), taken per client address before anything
+   * else and per conversation before a new ticket is opened. Absent → no limit (tests, CLIs).
+   */
+  createLimiter?: RateLimiter;
 }
 
 /**
@@ -23,7 +30,12 @@ export interface HandoffRoutesDeps {
  */
 export function createHandoffRoutes(deps: HandoffRoutesDeps): Router {
   const r = express.Router();
-  r.post('/api/handoffs', handoffsRoute(deps));
+  const limiter = deps.createLimiter;
+  r.post(
+    '/api/handoffs',
+    ...(limiter ? [rateLimit({ limiter, keyOf: (req) => `handoff:${clientAddressKey(req)}` })] : []),
+    handoffsRoute(deps),
+  );
   r.use('/api/console', consoleRouter(deps));
   // The page itself is public: without the token it can do nothing, and it says how to get in.
   r.get('/console', (_req, res) => res.sendFile(CONSOLE_PAGE));

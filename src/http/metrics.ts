@@ -1,10 +1,41 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CopilotObserver } from '../copilot/pipeline.js';
-import type { HandoffPort, HandoffStatus } from '../handoff/types.js';
+import { ACTIVE_STATUSES, type HandoffPort } from '../handoff/types.js';
 import type { ReindexJob } from '../ingest/reindex-types.js';
 
-/** Prometheus metrics (DESIGN §10). One registry per app instance, exposed at /metrics. */
-export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => boolean | null }) {
+/** Prometheus metrics. One registry per app instance, exposed at /metrics. */
+export interface MetricsDeps {
+  handoffs?: HandoffPort;
+  redisUp?: () => boolean | null;
+  /** How long one count of the active tickets serves scrapes (default 30 s). */
+  handoffCountsTtlMs?: number;
+  now?: () => number;
+}
+
+export function createMetrics(deps: MetricsDeps) {
+  const now = deps.now ?? Date.now;
+  const ttl = deps.handoffCountsTtlMs ?? 30_000;
+  // Only tickets that still need someone are counted (closed ones grow without bound), and
+  // one count of the active tickets per TTL, shared by concurrent scrapes: a scraper (or anyone
+  // who can reach /metrics) polling fast never makes the store list tickets on every request.
+  let counted: { at: number; counts: Promise<Record<string, number> | null> } | null = null;
+  const activeCounts = () => {
+    if (!deps.handoffs) return Promise.resolve(null);
+    if (counted && now() - counted.at < ttl) return counted.counts;
+    const counts = deps.handoffs
+      .list({ status: [...ACTIVE_STATUSES] })
+      .then((tickets) => {
+        const out: Record<string, number> = { open: 0, claimed: 0 };
+        for (const t of tickets) out[t.status] = (out[t.status] ?? 0) + 1;
+        return out;
+      })
+      .catch(() => {
+        counted = null;
+        return null;
+      });
+    counted = { at: now(), counts };
+    return counts;
+  };
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -72,6 +103,12 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
     labelNames: ['op'],
     registers: [registry],
   });
+  const safetyBlocks = new Counter({
+    name: 'copilot_safety_blocks_total',
+    help: 'Questions and answers blocked by the content safety check, by where and list',
+    labelNames: ['where', 'list'],
+    registers: [registry],
+  });
   const handoffCreated = new Counter({
     name: 'copilot_handoffs_created_total',
     help: 'Handoff tickets created',
@@ -80,15 +117,12 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
   });
   new Gauge({
     name: 'copilot_handoffs',
-    help: 'Handoff tickets by state',
+    help: 'Active handoff tickets by state (open, claimed), refreshed at most every 30 s',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      if (!deps.handoffs) return;
-      const all = await deps.handoffs.list().catch(() => null);
-      if (!all) return;
-      const counts: Record<HandoffStatus, number> = { open: 0, claimed: 0, resolved: 0, cancelled: 0 };
-      for (const t of all) counts[t.status]++;
+      const counts = await activeCounts();
+      if (!counts) return;
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
     },
   });
@@ -127,6 +161,7 @@ export function createMetrics(deps: { handoffs?: HandoffPort; redisUp?: () => bo
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    safetyBlocked: (b: { where: string; list: string }) => safetyBlocks.inc({ where: b.where, list: b.list }),
   };
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../retrieval/index-files.js';
 import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
 import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
+import { loadSpacePolicy, spaceResolver } from '../retrieval/spaces.js';
 import type { Embedder } from '../retrieval/types.js';
 import { acquireIndexLock } from './index-lock.js';
 import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
@@ -124,8 +125,15 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     }
   }
 
+  // Read (and validate) the space policy first: a broken spaces.json fails the run with a clear
+  // error and the previous version keeps serving. The policy is stored in the version itself.
+  const policy = loadSpacePolicy(opts.knowledgeDir).file;
+  const policyChanged = JSON.stringify(prevMeta?.policy ?? null) !== JSON.stringify(policy);
   progress({ phase: 'scan', done: 0, total: 0 });
-  const scan = await scanKnowledge(opts.knowledgeDir, { maxFileBytes: opts.maxFileBytes });
+  const scan = await scanKnowledge(opts.knowledgeDir, {
+    maxFileBytes: opts.maxFileBytes,
+    spaceOf: spaceResolver(policy),
+  });
   const skipped: SkippedFile[] = [...scan.skipped];
   const bySpace = new Map<string, KnowledgeFile[]>();
   for (const f of scan.files) {
@@ -164,7 +172,8 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   }
   const spaceSetChanged =
     [...prevSpaces].some((s) => !bySpace.has(s)) || [...bySpace.keys()].some((s) => !prevSpaces.has(s));
-  const anyChange = full || spaceSetChanged || [...spaces.values()].some(({ plan }) => plan.changed);
+  const anyChange =
+    full || spaceSetChanged || policyChanged || [...spaces.values()].some(({ plan }) => plan.changed);
   if (!anyChange && prevVersion && prevMeta) {
     for (const { plan } of spaces.values()) {
       summary.documents += plan.documents;
@@ -185,6 +194,7 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     hnsw: { m: opts.hnsw.m, efConstruction: opts.hnsw.efConstruction },
     knowledgeDir: path.resolve(opts.knowledgeDir),
     spaces: {},
+    policy,
   };
   const ctx: ApplyContext = {
     opts,

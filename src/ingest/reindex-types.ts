@@ -1,6 +1,6 @@
 import type { IndexSummary, IngestProgress } from './types.js';
 
-/** Who asked for a reindex: every trigger runs the same job (DESIGN §10). */
+/** Who asked for a reindex: every trigger runs the same job. */
 export type ReindexTrigger = 'cli' | 'startup' | 'slack_command' | 'app_home' | 'http' | 'saved_answer';
 
 export interface ReindexJob {

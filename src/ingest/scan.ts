@@ -20,6 +20,8 @@ export interface KnowledgeFile {
 export interface ScanOptions {
   maxFileBytes: number;
   maxDepth?: number;
+  /** The space of a file from its knowledge-relative path (spaces.json); default: all `default`. */
+  spaceOf?: (source: string) => string;
 }
 
 export const SUPPORTED_EXTENSIONS = new Set([
@@ -32,10 +34,14 @@ export const SUPPORTED_EXTENSIONS = new Set([
   '.csv',
   '.jsonl',
 ]);
+/** Top-level entries of KNOWLEDGE_DIR that are configuration, not knowledge. */
+const CONFIG_ENTRIES = new Set(['spaces.json', 'safety']);
+
 export const SPACE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 
 interface Walk {
   rootReal: string;
+  spaceOf: (source: string) => string;
   maxDepth: number;
   maxFileBytes: number;
   files: KnowledgeFile[];
@@ -68,6 +74,7 @@ export async function scanKnowledge(
   }
   const w: Walk = {
     rootReal,
+    spaceOf: opts.spaceOf ?? (() => 'default'),
     maxDepth: opts.maxDepth ?? 16,
     maxFileBytes: opts.maxFileBytes,
     files: [],
@@ -93,9 +100,10 @@ async function walkDir(w: Walk, dir: string, rel: string[], ancestors: string[])
     w.skipped.push({ path: rel.join('/') || '.', reason: `cannot read folder (${errCode(err)})` });
     return;
   }
-  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json is config.
+  // Hidden entries (.git, .DS_Store, editor swap files) are never knowledge; spaces.json and the
+  // safety lists (safety/) are configuration: indexing them would make the copilot quote them.
   const visible = entries.filter(
-    (e) => !e.name.startsWith('.') && !(rel.length === 0 && e.name === 'spaces.json'),
+    (e) => !e.name.startsWith('.') && !(rel.length === 0 && CONFIG_ENTRIES.has(e.name)),
   );
   let sinceYield = 0;
   for (const entry of visible) {
@@ -135,11 +143,6 @@ async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancesto
   }
 
   if (st.isDirectory()) {
-    if (rel.length === 1 && !SPACE_NAME.test(entry.name)) {
-      return skip(
-        `folder name "${entry.name}" is not a valid space name (letters, digits, "-" and "_", up to 64, starting with a letter or digit); folder skipped`,
-      );
-    }
     if (rel.length > w.maxDepth)
       return skip(`folder nested deeper than ${w.maxDepth} levels; folder skipped`);
     // Real paths, so a link back to any folder above this one is seen as the loop it is.
@@ -167,7 +170,7 @@ async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancesto
   w.files.push({
     abs,
     source: relPath,
-    space: rel.length > 1 ? (rel[0] ?? 'default') : 'default',
+    space: w.spaceOf(relPath),
     ext,
     size: st.size,
     mtimeMs: st.mtimeMs,

@@ -9,7 +9,7 @@ function temperatureFor(model: string): number | undefined {
   return /^(o\d|gpt-5)/i.test(model) ? undefined : 0.2;
 }
 
-/** Picks the answer generator from config (DESIGN §2: `openai` when a key or base URL is set). */
+/** Picks the answer generator from config (`openai` when a key or base URL is set). */
 export function createAnswerGenerator(config: Config, templates?: Templates): AnswerGenerator {
   if (config.llm.provider === 'offline') return createOfflineGenerator();
   return createOpenAIGenerator({

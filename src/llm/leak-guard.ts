@@ -1,5 +1,5 @@
 /**
- * Output guard against prompt leaks (DESIGN §5 step 10). The system prompt tells the model never
+ * Output guard against prompt leaks. The system prompt tells the model never
  * to reveal its rules, but a model can be talked into it; this makes sure that even then the
  * rules never reach a user. A "leak" is a verbatim span of a protected text (the system prompts
  * and the fixed parts of the prompt templates) at least MIN_LEAK long, compared case-insensitively

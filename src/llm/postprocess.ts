@@ -1,5 +1,5 @@
 /**
- * Post-processing of model output (DESIGN §5 step 10), pure. Works on whole texts and, for the
+ * Post-processing of model output, pure. Works on whole texts and, for the
  * streaming path, on token pieces: a ping or a NO_ANSWER must never reach a user, even when the
  * model splits it across tokens.
  */

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Answer-cache keys (DESIGN §5 step 5): space + index version + normalised question. The index
+ * Answer-cache keys: space + index version + normalised question. The index
  * version is part of the key so any reindex invalidates every cached answer without a flush.
  *
  * Normalisation only removes what cannot change the meaning of a question (width/compatibility
@@ -27,6 +29,27 @@ export function normaliseQuestion(question: string): string {
   return s === '' ? base.replace(TRAILING_PUNCTUATION, '') || base : s;
 }
 
-export function answerCacheKey(space: string, indexVersion: string, question: string): string {
-  return `${space}\0${indexVersion}\0${normaliseQuestion(question)}`;
+/**
+ * `historyDigest` is the digest of the conversation turns that went into the prompt (see
+ * `historyDigest`), empty when there were none. An answer shaped by one asker's history is then
+ * only ever served back to that same conversation state, never to everyone asking the same
+ * words: otherwise one visitor could plant instructions in their own history and have the
+ * answer they produced cached for every later asker.
+ */
+export function answerCacheKey(
+  space: string,
+  indexVersion: string,
+  question: string,
+  historyDigest = '',
+): string {
+  const base = `${space}\0${indexVersion}\0${normaliseQuestion(question)}`;
+  return historyDigest ? `${base}\0h:${historyDigest}` : base;
+}
+
+/** SHA-256 of the turns (role and text, in order); '' for no history. */
+export function historyDigest(turns: ReadonlyArray<{ role: string; text: string }>): string {
+  if (turns.length === 0) return '';
+  const h = createHash('sha256');
+  for (const t of turns) h.update(`${t.role}\0${t.text}\0`);
+  return h.digest('hex');
 }

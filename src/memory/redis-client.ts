@@ -4,7 +4,7 @@ import { CopilotError } from '../errors.js';
 /**
  * The one way the composition root should build its Redis client. Defaults of ioredis suit a
  * batch job, not a chat bot: they queue commands while disconnected and retry each one 20 times,
- * so with Redis down an answer would hang instead of going ahead without memory (DESIGN §6).
+ * so with Redis down an answer would hang instead of going ahead without memory.
  *
  * - enableOfflineQueue false + maxRetriesPerRequest 1: while disconnected a command fails at once.
  * - commandTimeout: a Redis that accepts connections but does not answer fails within a second.

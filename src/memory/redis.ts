@@ -12,7 +12,7 @@ import type {
 } from './types.js';
 
 /**
- * Redis stores, shared by every replica (DESIGN §10). The composition root owns the connection
+ * Redis stores, shared by every replica. The composition root owns the connection
  * (see redis-client.ts for the fail-fast options); these classes never create or close a client.
  *
  * Key layout (prefix defaults to `copilot:`), all values JSON:

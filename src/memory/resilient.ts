@@ -2,7 +2,7 @@ import { CopilotError } from '../errors.js';
 import type { AnswerCache, CachedAnswer, ConversationStore, Turn } from './types.js';
 
 /**
- * DESIGN §6: Redis down → the bot still answers, without memory, and says so in logs and metrics.
+ * Redis down → the bot still answers, without memory, and says so in logs and metrics.
  * These wrappers turn a failing conversation store or answer cache into "nothing remembered,
  * nothing cached" and report each failure through `onError(err, op)` (the caller logs and counts
  * it). They never throw.

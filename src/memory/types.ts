@@ -10,7 +10,7 @@ export interface Turn {
 
 /**
  * Conversation memory. Key per conversation: Slack `team:channel:thread_ts`, web `web:<id>`.
- * A capped list with a TTL (DESIGN §6).
+ * A capped list with a TTL.
  */
 export interface ConversationStore {
   append(key: string, turns: Turn[]): Promise<void>;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CopilotError } from '../errors.js';
 import type { Language } from '../llm/types.js';
 
-/** The prompt templates, loaded once at start-up (DESIGN §1: prompts are files, overridable). */
+/** The prompt templates, loaded once at start-up (prompts are files, overridable). */
 export interface Templates {
   system: Record<Language, string>;
   /** The user message: numbered passages, then the question. */

@@ -8,7 +8,7 @@ import { LexicalIndex, lexicalShardFile } from './lexical.js';
 import { SpaceIndex, type SpaceManifest } from './space-index.js';
 
 /**
- * On-disk layout (DESIGN §4):
+ * On-disk layout:
  *   INDEX_DIR/CURRENT                     name of the version being served (swapped by rename)
  *   INDEX_DIR/versions/<v>/meta.json      embedder id, dimensions, HNSW params, spaces
  *   INDEX_DIR/versions/<v>/<space>/       manifest.json, hnsw.bin, lexical-<i>.json (BM25 shards),
@@ -36,6 +36,8 @@ export interface IndexMeta {
   hnsw: { m: number; efConstruction: number };
   knowledgeDir: string;
   spaces: Record<string, { documents: number; chunks: number }>;
+  /** knowledge/spaces.json as parsed when this version was built (absent in older versions). */
+  policy?: unknown;
 }
 
 export const layout = {

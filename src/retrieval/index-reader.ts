@@ -7,7 +7,7 @@ import type { Embedder, Retriever, SearchHit, SearchOptions } from './types.js';
 
 /**
  * A loaded, immutable index version. Each space is its own SpaceIndex, so a search in one space
- * has no code path to another space's chunks (isolation by construction, DESIGN §3).
+ * has no code path to another space's chunks (isolation by construction).
  */
 export class LoadedIndex implements Retriever {
   constructor(

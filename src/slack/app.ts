@@ -3,10 +3,11 @@ import express from 'express';
 import { CopilotError } from '../errors.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { InProcessDedupStore } from './dedup.js';
+import { createDeskAccess } from './handoff/desk-access.js';
 import { registerListeners } from './listeners/index.js';
 import { errorSummary, slackErrorCode } from './slack-errors.js';
 import { InProcessThreadStore } from './thread-store.js';
-import type { SlackAppDeps, SlackAppHandle, SlackContext } from './types.js';
+import type { SlackAppDeps, SlackAppHandle, SlackContext, SlackHealth } from './types.js';
 
 /**
  * Web API retries: the client waits out every 429 `Retry-After` itself (requests stay queued in
@@ -22,7 +23,7 @@ const RETRY_CONFIG: webApi.RetryOptions = {
 };
 
 /**
- * The Slack surface (DESIGN §7). HTTP mode: an ExpressReceiver whose router the HTTP server mounts
+ * The Slack surface. HTTP mode: an ExpressReceiver whose router the HTTP server mounts
  * at /slack/events (signature and 5-minute timestamp checks stay on). Socket Mode when
  * SLACK_APP_TOKEN is set. Every Web API call goes to SLACK_API_URL, so tests run against a fake.
  */
@@ -76,42 +77,90 @@ export function createSlackApp(deps: SlackAppDeps): SlackAppHandle {
     // Listeners catch their own failures; this is the net under them. Slack already got its ack.
     logger.error({ err: errorSummary(err) }, 'unhandled Slack listener error');
   });
-  const ctx = buildContext(deps, logger);
+  const ctx = buildContext(deps, logger, app.client);
   registerListeners(app, ctx);
 
   let connected = false;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const health: SlackHealth = { state: 'starting' };
+  const retry = { firstMs: deps.authRetry?.firstMs ?? 2000, maxMs: deps.authRetry?.maxMs ?? 60_000 };
+
+  /** auth.test (app.init), then the Socket Mode connection. Throws what Slack said. */
+  const connect = async () => {
+    await app.init();
+    if (socket) {
+      await app.start();
+      connected = true;
+    }
+    health.state = 'ok';
+    delete health.error;
+    logger.info({ mode: socket ? 'socket' : 'http', admins: slack.adminUsers.length }, 'Slack app ready');
+  };
+
+  const retryLater = (delayMs: number) => {
+    retryTimer = setTimeout(async () => {
+      if (stopped) return;
+      health.retries = (health.retries ?? 0) + 1;
+      try {
+        await connect();
+      } catch (err) {
+        health.error = slackErrorCode(err) ?? 'unreachable';
+        logger.warn(
+          { err: errorSummary(err), retries: health.retries },
+          'Slack still unreachable; retrying auth.test',
+        );
+        retryLater(Math.min(delayMs * 2, retry.maxMs));
+      }
+    }, delayMs);
+    retryTimer.unref();
+  };
+
   return {
     app,
     mode: socket ? 'socket' : 'http',
     ...(router ? { router } : {}),
+    health: () => ({ ...health }),
     async start() {
       try {
-        await app.init();
+        await connect();
       } catch (err) {
-        throw new CopilotError(
-          'slack:auth',
-          `Slack rejected the bot token (${slackErrorCode(err) ?? 'unreachable'}).`,
-          {
+        const code = slackErrorCode(err);
+        if (code) {
+          // Slack answered and refused: a configuration error, fast and clear.
+          throw new CopilotError('slack:auth', `Slack rejected the bot token (${code}).`, {
             cause: err,
             hint: 'Check SLACK_BOT_TOKEN (xoxb-…) and SLACK_API_URL, and that the app is installed in the workspace.',
-          },
+          });
+        }
+        // Slack could not be reached (network, DNS, outage): start anyway, degraded, and retry.
+        health.state = 'degraded';
+        health.error = 'unreachable';
+        health.retries = 0;
+        logger.warn(
+          { err: errorSummary(err), retryInMs: retry.firstMs },
+          'Slack is unreachable at start-up: serving without Slack for now, retrying auth.test in the background',
         );
+        retryLater(retry.firstMs);
       }
-      if (socket) {
-        await app.start();
-        connected = true;
-      }
-      logger.info({ mode: socket ? 'socket' : 'http', admins: slack.adminUsers.length }, 'Slack app ready');
     },
     async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
       if (connected) await app.stop();
       connected = false;
     },
   };
 }
 
-function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): SlackContext {
+function buildContext(
+  deps: SlackAppDeps,
+  logger: SlackContext['logger'],
+  client: webApi.WebClient,
+): SlackContext {
   const admins = new Set(deps.config.slack.adminUsers);
+  const editors = new Set(deps.config.slack.answerEditors);
+  const isAdmin = (userId: string) => admins.has(userId);
   return {
     config: deps.config,
     copilot: deps.copilot,
@@ -125,6 +174,8 @@ function buildContext(deps: SlackAppDeps, logger: SlackContext['logger']): Slack
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,
     stream: deps.stream ?? {},
-    isAdmin: (userId) => admins.has(userId),
+    isAdmin,
+    canSaveAnswers: (userId) => isAdmin(userId) || editors.has(userId),
+    canSeeDesk: createDeskAccess({ client, channel: deps.config.slack.handoffChannel, isAdmin, logger }),
   };
 }

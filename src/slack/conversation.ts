@@ -1,4 +1,4 @@
-/** Memory key of a Slack thread (DESIGN §6): `team:channel:thread_ts`. */
+/** Memory key of a Slack thread: `team:channel:thread_ts`. */
 export function conversationKeyFor(team: string, channel: string, threadTs: string): string {
   return `${team}:${channel}:${threadTs}`;
 }

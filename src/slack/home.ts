@@ -7,7 +7,8 @@ import type { SlackContext } from './types.js';
 
 /**
  * Publishes a user's App Home: index status, open handoffs, recent 👎 with reasons and, for admins,
- * the reindex button. Each part degrades on its own (a failing store shows as empty, not an error
+ * the reindex button. Every handoff and 👎 only for admins and the handoff channel's members
+ * (`ctx.canSeeDesk`); anyone else sees their own questions and 👎. Each part degrades on its own (a failing store shows as empty, not an error
  * page), and the publish itself never throws.
  */
 export async function publishHome(
@@ -16,15 +17,18 @@ export async function publishHome(
   userId: string,
   notice?: string,
 ): Promise<void> {
+  const team = await settle(ctx, 'access', () => ctx.canSeeDesk(userId), false);
   const [indexStatus, openHandoffs, recentDown] = await Promise.all([
     settle<CopilotStatus | null>(ctx, 'status', () => ctx.copilot.status(), null),
     settle<HandoffTicket[]>(ctx, 'handoffs', () => ctx.handoffs.list({ status: ['open', 'claimed'] }), []),
-    settle<DownFeedback[]>(ctx, 'feedback', () => ctx.answers.recentFeedback(10, 'down'), []),
+    // Someone outside the team sees only their own 👎: look further back to find them.
+    settle<DownFeedback[]>(ctx, 'feedback', () => ctx.answers.recentFeedback(team ? 10 : 100, 'down'), []),
   ]);
   const view = buildHomeView({
     indexStatus,
-    openHandoffs,
-    recentDown,
+    openHandoffs: team ? openHandoffs : openHandoffs.filter((t) => t.asker === userId),
+    recentDown: team ? recentDown : recentDown.filter((f) => f.user === userId),
+    scope: team ? 'team' : 'own',
     isAdmin: ctx.isAdmin(userId),
     ...(notice ? { notice } : {}),
   });

@@ -35,7 +35,7 @@ export function splitHoldBack(text: string): [send: string, hold: string] {
 
 /** Escapes text for mrkdwn fields (Slack needs &, <, > escaped; this also defuses any `<!…>`). */
 export function escapeMrkdwn(text: string): string {
-  return stripPings(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return neutralizeForeign(text);
 }
 
 /** Removes the bot's own mention (`<@UBOT>` or `<@UBOT|name>`) and tidies the whitespace. */
@@ -60,4 +60,24 @@ export function oneLine(text: string): string {
 
 export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * Bidirectional control characters (LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI, LRM/RLM/ALM): they can
+ * make text read differently from what it is ("Trojan Source"), e.g. hide where a link points.
+ */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+export function stripBidi(text: string): string {
+  return text.replace(BIDI_CONTROLS, '');
+}
+
+/**
+ * Text that did not come from Slack itself (a web asker's question or follow-up, a console
+ * agent's reply or name, model output) made inert for Slack: bidi controls removed and `& < >`
+ * escaped, so `<@U…>`, `<!channel>` and `<https://evil|label>` show as typed and never ping or
+ * disguise a link. Pure; safe for both mrkdwn fields and a message's notification `text`.
+ */
+export function neutralizeForeign(text: string): string {
+  return stripPings(stripBidi(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -18,8 +18,8 @@ export type ReindexVia = 'slack_command' | 'app_home';
 export type ReindexProgress =
   | { state: 'running'; percent: number; phase: IngestPhase }
   /**
-   * Another run was going, so this request joined the follow-up run (requests coalesce, DESIGN
-   * §10). `current` is the progress of the run it waits for, once that run reports.
+   * Another run was going, so this request joined the follow-up run (requests coalesce).
+   * `current` is the progress of the run it waits for, once that run reports.
    */
   | { state: 'queued'; current?: { percent: number; phase: IngestPhase } };
 
@@ -72,13 +72,15 @@ export interface SlackAppDeps {
     onProgress?: (progress: ReindexProgress) => void,
   ) => Promise<ReindexResult>;
   /**
-   * Knowledge space of a conversation (DESIGN §3), e.g. `spaces.forSlack`. null: no space may be
+   * Knowledge space of a conversation, e.g. `spaces.forSlack`. null: no space may be
    * used here (a private default), so the bot declines politely. Default: 'default'.
    */
   spaceFor?: (team: string, channel: string) => string | null;
-  /** The handoff module relays the asker's messages to the support card (DESIGN §8). */
+  /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
   stream?: Partial<StreamOptions>;
+  /** Background auth.test retries while Slack is unreachable (default 2 s, doubling to 60 s). */
+  authRetry?: { firstMs: number; maxMs: number };
 }
 
 export interface SlackAppHandle {
@@ -86,9 +88,22 @@ export interface SlackAppHandle {
   mode: 'http' | 'socket';
   /** HTTP mode: mount with `server.use('/slack/events', router)` before any body parser. */
   router?: Router;
-  /** Verifies the token (auth.test) and, in Socket Mode, connects. */
+  /**
+   * Verifies the token (auth.test) and, in Socket Mode, connects. A token Slack rejects
+   * (`invalid_auth`, …) fails fast with `slack:auth`; Slack being unreachable does not: the app
+   * reports itself degraded and retries auth.test in the background, so the web chat still starts.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** `ok` once auth.test passed; `degraded` while Slack cannot be reached (with the last error). */
+  health(): SlackHealth;
+}
+
+export interface SlackHealth {
+  state: 'starting' | 'ok' | 'degraded';
+  error?: string;
+  /** Background auth.test attempts since start-up failed to reach Slack. */
+  retries?: number;
 }
 
 /** What every listener receives: the deps with their defaults filled in. */
@@ -106,4 +121,8 @@ export interface SlackContext {
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
   stream: Partial<StreamOptions>;
   isAdmin(userId: string): boolean;
+  /** SLACK_ADMIN_USERS or SLACK_ANSWER_EDITORS: may save a reply as an answer. */
+  canSaveAnswers(userId: string): boolean;
+  /** Admins and members of SLACK_HANDOFF_CHANNEL see every handoff and 👎; others their own. */
+  canSeeDesk(userId: string): Promise<boolean>;
 }

@@ -46,6 +46,8 @@ export interface FakeSlackApi {
   /** Drops the scripts of one method (others keep theirs). */
   clear(method: string): void;
   rateLimitOnce(method: string, retryAfterSeconds: number): void;
+  /** Who `conversations.members` says is in a channel (answered two per page, with cursors). */
+  setMembers(channel: string, users: string[]): void;
   clearScripts(): void;
   /** A response_url for slash commands and interactive payloads. */
   responseUrl(id: string): string;
@@ -77,6 +79,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const scripts = new Map<string, Script[]>();
   const waiters = new Set<() => void>();
   const streams = new Map<string, 'in_progress' | 'completed'>();
+  const members = new Map<string, string[]>();
   let clock = 0;
   const nextTs = () => {
     clock += 1;
@@ -138,6 +141,13 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
           ok: true,
           view: { id: `V${nextTs().replace('.', '')}`, ...(isRecord(args.view) ? args.view : {}) },
         };
+      case 'conversations.members': {
+        const all = members.get(channel);
+        if (!all) return { ok: false, error: 'channel_not_found' };
+        const from = Number(args.cursor ?? 0) || 0;
+        const next = from + 2 < all.length ? String(from + 2) : '';
+        return { ok: true, members: all.slice(from, from + 2), response_metadata: { next_cursor: next } };
+      }
       case 'conversations.replies':
         return { ok: true, messages: [], has_more: false };
       case 'users.info':
@@ -189,6 +199,9 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       scripts.delete(method);
     },
     rateLimitOnce: (method, retryAfter) => push(method, { kind: 'rate', retryAfter }),
+    setMembers: (channel, users) => {
+      members.set(channel, [...users]);
+    },
     clearScripts: () => scripts.clear(),
     responseUrl: (id) => `${origin}/respond/${id}`,
     waitFor: (predicate, timeoutMs = 10_000) =>

@@ -30,6 +30,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
     // Every test request comes from 127.0.0.1 and, with Redis, buckets outlive one file: tests of
     // other features must not trip the per-client limit. The rate-limit tests set their own.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    HANDOFF_CREATE_PER_MINUTE: '1000000',
     ...env,
   });
   const app = await buildApp(config, pino({ level: 'silent' }));

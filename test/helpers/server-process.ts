@@ -34,6 +34,7 @@ export async function startServerProcess(
       ...process.env,
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '1000000',
+      HANDOFF_CREATE_PER_MINUTE: '1000000',
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

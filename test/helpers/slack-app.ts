@@ -56,6 +56,7 @@ export async function startAppWithSlack(env: Record<string, string>): Promise<Ap
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.url,
     RATE_LIMIT_PER_MINUTE: '100000',
+    HANDOFF_CREATE_PER_MINUTE: '100000',
     ...env,
   });
   const logger = createLogger({ level: config.logLevel, destination: logs.stream });

@@ -490,6 +490,7 @@ export async function startRealSlackApp(
     // All test traffic comes from one client and, with Redis, limits outlive a file: only the
     // rate-limit tests may trip it.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    HANDOFF_CREATE_PER_MINUTE: '1000000',
     ...env,
   });
   const built = await buildApp(config, logger);

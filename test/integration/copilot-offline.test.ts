@@ -58,7 +58,7 @@ describe('offline copilot over HTTP', () => {
   });
 
   it('answers a follow-up from the right passages using the earlier turn', async () => {
-    const conversationId = 'followup-offline';
+    const conversationId = 'followup-offline-conversation';
     const first = await chat(running.url, {
       message: 'How long is the return window for customers?',
       conversationId,

@@ -141,7 +141,7 @@ describe('model faults on the web (SSE)', () => {
   for (const fault of FAULTS) {
     it(`${fault.name}: a clear message, the handoff offer, nothing recorded as complete`, async () => {
       fake.enqueue('chat', ...fault.behaviours);
-      const conversationId = `web-${FAULTS.indexOf(fault)}`;
+      const conversationId = `web-${FAULTS.indexOf(fault)}-conversation-00000000`;
       const started = performance.now();
       const r = await chat(app.url, { message: QUESTION, conversationId });
       const elapsed = performance.now() - started;
@@ -168,7 +168,7 @@ describe('model faults on the web (SSE)', () => {
 
   it('a cut stream: the half answer is neither complete, nor remembered, nor cached', async () => {
     fake.enqueue('chat', { kind: 'cut', text: ANSWER, afterTokens: 6 });
-    const cut = await chat(app.url, { message: QUESTION, conversationId: 'cut-1' });
+    const cut = await chat(app.url, { message: QUESTION, conversationId: 'cut-1-conversation-00000000' });
     const half = cut
       .of('token')
       .map((t) => t.text)
@@ -180,21 +180,24 @@ describe('model faults on the web (SSE)', () => {
 
     const record = await app.built.stores.answers.get(cut.done().answerId as string);
     expect(record?.complete).toBe(false);
-    await expectNotRecordedAsComplete(record, 'web:cut-1');
+    await expectNotRecordedAsComplete(record, 'web:cut-1-conversation-00000000');
     const ticket = await app.built.handoffs.get(cut.of('handoff')[0]?.handoffId as string);
     // The teammate sees the half answer as a draft, never as something the asker was given complete.
     expect(ticket?.draftAnswer).toBe(half.trim());
 
     // Asked again (elsewhere): the model is called again and the full answer comes back.
-    const again = await chat(app.url, { message: QUESTION, conversationId: 'cut-2' });
+    const again = await chat(app.url, { message: QUESTION, conversationId: 'cut-2-conversation-00000000' });
     expect(chatRequests()).toHaveLength(2);
     expect(again.done()).toMatchObject({ decision: 'answer', cached: false });
     expect(again.text()).toContain('within 30 days of delivery');
     const complete = await app.built.stores.answers.get(again.done().answerId as string);
     expect(complete).toMatchObject({ complete: true, decision: 'answer' });
-    expect((await memoryOf('web:cut-2')).map((t) => t.role)).toEqual(['user', 'assistant']);
+    expect((await memoryOf('web:cut-2-conversation-00000000')).map((t) => t.role)).toEqual([
+      'user',
+      'assistant',
+    ]);
     // Only now is it cached.
-    const third = await chat(app.url, { message: QUESTION, conversationId: 'cut-3' });
+    const third = await chat(app.url, { message: QUESTION, conversationId: 'cut-3-conversation-00000000' });
     expect(third.done()).toMatchObject({ cached: true });
     expect(chatRequests()).toHaveLength(2);
   });
@@ -206,7 +209,10 @@ describe('model faults on the web (SSE)', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       // Not QUESTION: that one is cached by now and would never reach the model.
-      body: JSON.stringify({ message: 'When do payouts get sent out each week?', conversationId: 'left-1' }),
+      body: JSON.stringify({
+        message: 'When do payouts get sent out each week?',
+        conversationId: 'left-1-conversation-00000000',
+      }),
       signal: ctrl.signal,
     });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -230,8 +236,8 @@ describe('model faults on the web (SSE)', () => {
     }
     expect(record?.complete).toBe(false);
     // Nobody asked for a teammate and the model did not fail: no ticket for the desk to chase.
-    expect(await app.built.handoffs.listFor('web:left-1')).toEqual([]);
-    expect(await memoryOf('web:left-1')).toEqual([]);
+    expect(await app.built.handoffs.listFor('web:left-1-conversation-00000000')).toEqual([]);
+    expect(await memoryOf('web:left-1-conversation-00000000')).toEqual([]);
   });
 });
 

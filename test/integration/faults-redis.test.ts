@@ -87,7 +87,10 @@ async function chatsInFlight(url: string, n: number, tag: string): Promise<Array
   const before = fake.requests.length;
   for (let i = 0; i < n; i++) fake.enqueue('chat', slowReply());
   const chats = Array.from({ length: n }, (_, i) =>
-    chat(url, { message: IN_FLIGHT_QUESTIONS[i] as string, conversationId: `${tag}-${i}` }),
+    chat(url, {
+      message: IN_FLIGHT_QUESTIONS[i] as string,
+      conversationId: `${tag}-${i}-conversation-00000000`,
+    }),
   );
   await waitFor(
     () => fake.requests.slice(before).filter((r) => isStream(r) && r.tokensSent >= 2).length === n,
@@ -152,7 +155,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
 
   it('remembers the conversation while Redis is up (the baseline the outage is measured against)', async () => {
     expect(await status(running.url, '/readyz')).toBe(200);
-    const { follow, condense } = await askFollowUp(running.url, 'before-1');
+    const { follow, condense } = await askFollowUp(running.url, 'before-1-conversation-00000000');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
     const record = await answers().get(follow.done().answerId as string);
@@ -183,13 +186,13 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     // condensing with the history, which it would do with memory).
     const again = await chat(running.url, {
       message: 'What is the return window for a kettle?',
-      conversationId: 'before-1',
+      conversationId: 'before-1-conversation-00000000',
     });
     expectAnswered(again);
     expect(fake.requests.filter(isCondense)).toEqual([]);
     const fresh = await chat(running.url, {
       message: 'What is the return window for a kettle?',
-      conversationId: 'during-1',
+      conversationId: 'during-1-conversation-00000000',
     });
     expectAnswered(fresh);
 
@@ -204,7 +207,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     // In words: the pipeline cannot store the ticket and says so instead of "a teammate will reply".
     const asked = await chat(running.url, {
       message: 'Can I talk to a human please?',
-      conversationId: 'outage-h1',
+      conversationId: 'outage-h1-conversation-00000000',
     });
     expect(asked.status).toBe(200);
     expect(asked.of('handoff')).toEqual([{ handoffId: null, reason: 'requested' }]);
@@ -216,7 +219,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     // A question the knowledge base cannot answer escalates: the same plain refusal.
     const escalated = await chat(running.url, {
       message: 'What is the capital of France?',
-      conversationId: 'outage-h2',
+      conversationId: 'outage-h2-conversation-00000000',
     });
     expect(escalated.of('handoff')).toEqual([{ handoffId: null, reason: 'escalate' }]);
     expect(escalated.text()).toMatch(/try again/i);
@@ -225,7 +228,10 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     const res = await fetch(`${running.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'outage-h3', message: 'Where is my order 1234?' }),
+      body: JSON.stringify({
+        conversationId: 'outage-h3-conversation-00000000',
+        message: 'Where is my order 1234?',
+      }),
     });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string; hint?: string } };
@@ -262,26 +268,27 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     expect(await metrics(running.url)).toMatch(/copilot_redis_up 1/);
 
     // Memory is back without a restart: a follow-up is condensed with the earlier turn.
-    const { follow, condense } = await askFollowUp(running.url, 'after-1');
+    const { follow, condense } = await askFollowUp(running.url, 'after-1-conversation-00000000');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
     expect(await answers().get(follow.done().answerId as string)).toMatchObject({
       complete: true,
       standaloneQuestion: CONDENSED,
     });
-    expect((await running.app.stores.memory.recent('web:after-1', 10)).map((t) => t.role)).toEqual([
-      'user',
-      'assistant',
-      'user',
-      'assistant',
-    ]);
+    expect(
+      (await running.app.stores.memory.recent('web:after-1-conversation-00000000', 10)).map((t) => t.role),
+    ).toEqual(['user', 'assistant', 'user', 'assistant']);
 
     // Nothing half-stored by the refused handoffs; asking again now opens exactly one ticket.
-    for (const id of ['outage-h1', 'outage-h2', 'outage-h3'])
+    for (const id of [
+      'outage-h1-conversation-00000000',
+      'outage-h2-conversation-00000000',
+      'outage-h3-conversation-00000000',
+    ])
       expect(await handoffs().listFor(`web:${id}`)).toEqual([]);
     const again = await chat(running.url, {
       message: 'Can I talk to a human please?',
-      conversationId: 'outage-h1',
+      conversationId: 'outage-h1-conversation-00000000',
     });
     const handoffId = again.of('handoff')[0]?.handoffId;
     expect(typeof handoffId).toBe('string');
@@ -289,11 +296,16 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app in-process', () => {
     const res = await fetch(`${running.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'outage-h3', message: 'Where is my order 1234?' }),
+      body: JSON.stringify({
+        conversationId: 'outage-h3-conversation-00000000',
+        message: 'Where is my order 1234?',
+      }),
     });
     expect(res.status).toBe(201);
-    expect((await handoffs().listFor('web:outage-h1')).map((t) => t.id)).toEqual([handoffId]);
-    expect(await handoffs().listFor('web:outage-h3')).toHaveLength(1);
+    expect((await handoffs().listFor('web:outage-h1-conversation-00000000')).map((t) => t.id)).toEqual([
+      handoffId,
+    ]);
+    expect(await handoffs().listFor('web:outage-h3-conversation-00000000')).toHaveLength(1);
     expect(outage.unhandled).not.toHaveBeenCalled();
   });
 });
@@ -315,7 +327,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
   it('survives Redis dying mid-chat, keeps answering, and recovers by itself when Redis returns', async () => {
     const first = await chat(server.url, {
       message: 'What is the return window for a kettle?',
-      conversationId: 'proc-1',
+      conversationId: 'proc-1-conversation-00000000',
     });
     expectAnswered(first);
 
@@ -330,7 +342,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
       expectAnswered(
         await chat(server.url, {
           message: 'What is the return window for a kettle?',
-          conversationId: 'proc-2',
+          conversationId: 'proc-2-conversation-00000000',
         }),
       );
       await new Promise((r) => setTimeout(r, 500));
@@ -343,7 +355,7 @@ describe.skipIf(!redisServerInstalled())('Redis outage, app as a real process', 
     await outage.redis.start();
     await waitFor(async () => (await status(server.url, '/readyz')) === 200, 15_000, 200);
     fake.reset();
-    const { condense } = await askFollowUp(server.url, 'proc-3');
+    const { condense } = await askFollowUp(server.url, 'proc-3-conversation-00000000');
     expect(condense).toHaveLength(1);
     expect(condense[0]?.rawBody).toContain('return window for a kettle');
 

@@ -51,7 +51,10 @@ describe('support card post failure', () => {
     const res = await fetch(`${run.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'card-retry-1', message: 'Why was my listing removed?' }),
+      body: JSON.stringify({
+        conversationId: 'card-retry-1-conversation-00000000',
+        message: 'Why was my listing removed?',
+      }),
     });
     expect(res.status).toBe(201);
     const { handoffId } = (await res.json()) as { handoffId: string };

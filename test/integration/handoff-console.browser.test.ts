@@ -66,7 +66,7 @@ describe.skipIf(!(await chromiumAvailable()))('agent console and web chat in hea
     await fetch(`${run.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'hostile-1', message: HOSTILE }),
+      body: JSON.stringify({ conversationId: 'hostile-1-conversation-00000000', message: HOSTILE }),
     });
 
     const desk = await open('/console');
@@ -133,7 +133,7 @@ describe.skipIf(!(await chromiumAvailable()))('agent console and web chat in hea
     await fetch(`${run.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'hostile-1', message: HOSTILE }),
+      body: JSON.stringify({ conversationId: 'hostile-1-conversation-00000000', message: HOSTILE }),
     });
 
     const desk = await open('/console');

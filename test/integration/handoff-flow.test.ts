@@ -8,7 +8,7 @@ import { type ChatResult, chat, copyKnowledge, type RunningApp, startApp } from 
 import { listenSse } from '../helpers/sse.js';
 
 /**
- * The whole loop over HTTP against the real app (DESIGN §8): an unanswerable question becomes a
+ * The whole loop over HTTP against the real app: an unanswerable question becomes a
  * ticket, two agents race to claim it in the console API, the reply (with PII) is saved as
  * knowledge, and the same question and a paraphrase are then answered from that file by the
  * annotation step — within 5 s of the reply and with no model call (the fake OpenAI server
@@ -69,7 +69,7 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
   });
 
   it('unanswerable → ticket → concurrent claims (one 409 naming the owner) → saved reply answers the question and a paraphrase, no model call, < 5 s', async () => {
-    const first = await chat(run.url, { message: QUESTION, conversationId: 'flow-1' });
+    const first = await chat(run.url, { message: QUESTION, conversationId: 'flow-1-conversation-00000000' });
     expect(first.done().decision).toBe('escalate');
     const id = handoffId(first);
 
@@ -91,7 +91,7 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
     const agent = winner.assignee as string;
 
     // The asker's page listens for the reply.
-    const events = listenSse(`${run.url}/api/conversations/flow-1/events`);
+    const events = listenSse(`${run.url}/api/conversations/flow-1-conversation-00000000/events`);
     await events.ready;
 
     const before = chatRequests();
@@ -111,8 +111,8 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
 
     // The same question and a paraphrase from other askers. (In the original conversation the
     // pipeline's condense step would call the model first, since that conversation has history.)
-    const again = await chat(run.url, { message: QUESTION, conversationId: 'flow-1b' });
-    const para = await chat(run.url, { message: PARAPHRASE, conversationId: 'flow-2' });
+    const again = await chat(run.url, { message: QUESTION, conversationId: 'flow-1b-conversation-00000000' });
+    const para = await chat(run.url, { message: PARAPHRASE, conversationId: 'flow-2-conversation-00000000' });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeLessThan(5000);
     expect(chatRequests()).toBe(before);
@@ -151,17 +151,17 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
     events.close();
   });
 
-  it('a second save of a near-duplicate question updates the file instead of adding one', async () => {
+  it('a second save of a near-duplicate question replaces the file, keeping the old one as a version', async () => {
     const r = await chat(run.url, {
       message: 'Can I ship lithium batteries to Norway by sea freight, please?',
-      conversationId: 'flow-3',
+      conversationId: 'flow-3-conversation-00000000',
     });
     // Answered from the saved answer: ask a human explicitly to get a ticket for the same question.
     expect(r.done().decision).toBe('answer');
     const created = await fetch(`${run.url}/api/handoffs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ conversationId: 'flow-3', answerId: r.done().answerId }),
+      body: JSON.stringify({ conversationId: 'flow-3-conversation-00000000', answerId: r.done().answerId }),
     });
     expect(created.status).toBe(201);
     const { handoffId: id } = (await created.json()) as { handoffId: string };
@@ -174,17 +174,28 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
       text: 'Update: sea freight only, max 100 Wh per cell.',
       save: true,
     });
-    const saved = res.body.saved as { file: string; updated: boolean };
+    const saved = res.body.saved as { file: string; updated: boolean; supersedes: string };
     expect(saved.updated).toBe(true);
-    expect(fs.readdirSync(path.join(knowledgeDir, 'default/answers'))).toEqual(before);
-    expect(fs.readFileSync(path.join(knowledgeDir, saved.file), 'utf8')).toContain('100 Wh');
+    const answers = () =>
+      fs.readdirSync(path.join(knowledgeDir, 'default/answers')).filter((n) => !n.startsWith('.'));
+    expect(answers()).toEqual(before.filter((n) => !n.startsWith('.')));
+    const now = matter(fs.readFileSync(path.join(knowledgeDir, saved.file), 'utf8'));
+    expect(now.content).toContain('100 Wh');
+    expect(now.data.supersedes).toBe(saved.supersedes);
+    expect(fs.readFileSync(path.join(knowledgeDir, saved.supersedes), 'utf8')).toContain('UN3480');
   });
 
   it('while a ticket is open the bot forwards the asker’s messages instead of answering; after resolve it answers again', async () => {
-    const first = await chat(run.url, { message: 'I need a human please', conversationId: 'gate-1' });
+    const first = await chat(run.url, {
+      message: 'I need a human please',
+      conversationId: 'gate-1-conversation-00000000',
+    });
     const id = handoffId(first);
     const before = chatRequests();
-    const during = await chat(run.url, { message: 'How long do refunds take?', conversationId: 'gate-1' });
+    const during = await chat(run.url, {
+      message: 'How long do refunds take?',
+      conversationId: 'gate-1-conversation-00000000',
+    });
     expect(during.text()).toMatch(/teammate is on it/i);
     expect(during.of('handoff')[0]).toMatchObject({ handoffId: id, reason: 'forwarded' });
     expect(chatRequests()).toBe(before);
@@ -193,7 +204,10 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
     expect(ticket.history.map((h) => h.action)).toContain('forwarded');
 
     expect((await consoleApi('POST', `/handoffs/${id}/resolve`, { agent: 'alice' })).status).toBe(200);
-    const after = await chat(run.url, { message: 'How long do refunds take?', conversationId: 'gate-1' });
+    const after = await chat(run.url, {
+      message: 'How long do refunds take?',
+      conversationId: 'gate-1-conversation-00000000',
+    });
     expect(after.text()).not.toMatch(/teammate is on it/i);
     expect(chatRequests()).toBeGreaterThan(before); // the pipeline ran (the fake model was asked)
   });
@@ -205,11 +219,22 @@ describe('handoff loop over HTTP (real app, fake OpenAI)', () => {
       body: JSON.stringify({ conversationId: 'x y' }),
     });
     expect(bad.status).toBe(400);
+    // A short id is guessable: refused, so nobody opens tickets on someone else's conversation.
+    const short = await fetch(`${run.url}/api/handoffs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ conversationId: 'twice-1', message: 'Where is my payout?' }),
+    });
+    expect(short.status).toBe(400);
+    expect(JSON.stringify(await short.json())).toContain('22-64 characters');
     const post = () =>
       fetch(`${run.url}/api/handoffs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ conversationId: 'twice-1', message: 'Where is my payout?' }),
+        body: JSON.stringify({
+          conversationId: 'twice-1-conversation-00000000',
+          message: 'Where is my payout?',
+        }),
       });
     const a = await post();
     const b = await post();

@@ -107,7 +107,7 @@ describe.skipIf(!hasRedis)('handoffs on Redis, several replicas', () => {
     };
 
     it('tickets survive a restart, and a reply made on another replica reaches the asker live', async () => {
-      const conversationId = `redis-${randomUUID().slice(0, 8)}`;
+      const conversationId = `redis-${randomUUID()}`;
       const first = await startApp(env);
       apps.push(first);
       const r = await chat(first.url, { message: 'I need a human please', conversationId });

@@ -40,6 +40,21 @@ function contract(name: string, make: () => Promise<HandoffStore>) {
       expect(await store.activeFor('web:nobody')).toBeNull();
     });
 
+    it('one active ticket per conversation: concurrent creates get the same ticket; once closed a new one opens', async () => {
+      const store = await make();
+      const key = `web:${randomUUID()}`;
+      const made = await Promise.all(
+        [1, 2, 3, 4, 5].map(() => store.create(input({ conversationKey: key }))),
+      );
+      expect(new Set(made.map((t) => t.id)).size).toBe(1);
+      expect(await store.listFor(key)).toHaveLength(1);
+      await store.resolve(made[0]?.id as string, 'alice');
+      const next = await store.create(input({ conversationKey: key }));
+      expect(next.id).not.toBe(made[0]?.id);
+      expect(next.status).toBe('open');
+      expect(await store.create(input({ conversationKey: key }))).toEqual(next);
+    });
+
     it('claim is compare-and-set: of two concurrent claims exactly one wins, the other learns who', async () => {
       const store = await make();
       const t = await store.create(input());
@@ -157,6 +172,31 @@ function contract(name: string, make: () => Promise<HandoffStore>) {
 
 contract('in-process', async () => new InProcessHandoffStore());
 
+describe('in-process store bound', () => {
+  it('keeps at most maxTickets: closed tickets are evicted first, oldest first, then the oldest active', async () => {
+    let clock = 0;
+    const store = new InProcessHandoffStore({ maxTickets: 10, now: () => ++clock });
+    const closed = [];
+    for (let i = 0; i < 4; i++) {
+      const t = await store.create(input());
+      await store.resolve(t.id, 'alice');
+      closed.push(t.id);
+    }
+    const open = [];
+    for (let i = 0; i < 8; i++) open.push((await store.create(input())).id);
+    expect(store.size).toBe(10);
+    // Two over: the two oldest closed went, every open ticket stayed.
+    expect(await store.get(closed[0] as string)).toBeNull();
+    expect(await store.get(closed[1] as string)).toBeNull();
+    expect(await store.get(closed[2] as string)).not.toBeNull();
+    expect((await store.list({ status: ['open'] })).map((t) => t.id).sort()).toEqual([...open].sort());
+    for (let i = 0; i < 10; i++) await store.create(input());
+    expect(store.size).toBe(10);
+    expect(await store.list({ status: ['resolved'] })).toEqual([]);
+    expect(await store.get(open[0] as string)).toBeNull();
+  });
+});
+
 const hasRedis = await redisAvailable();
 describe.skipIf(!hasRedis)('redis', () => {
   const clients: Redis[] = [];
@@ -194,6 +234,28 @@ describe.skipIf(!hasRedis)('redis', () => {
     const fresh = new RedisHandoffStore({ redis: await client(), prefix: p });
     expect((await fresh.get(t.id))?.status).toBe('claimed');
     expect((await fresh.list({ status: ['claimed'] })).map((x) => x.id)).toEqual([t.id]);
+  });
+
+  it('list pages through every open ticket (no cap), ties of createdAt included; closed ones stay capped', async () => {
+    const p = `${prefix}many:`;
+    // One clock tick for all: every ticket has the same score, the worst case for paging.
+    const store = new RedisHandoffStore({ redis: await client(), prefix: p, listLimit: 5, now: () => 1_000 });
+    const made = await Promise.all(Array.from({ length: 1_203 }, () => store.create(input())));
+    for (const t of made.slice(0, 20)) await store.claim(t.id, 'alice');
+    for (const t of made.slice(20, 30)) await store.resolve(t.id, 'alice');
+    const active = await store.list({ status: ['open', 'claimed'] });
+    expect(active).toHaveLength(1_193);
+    expect(new Set(active.map((t) => t.id)).size).toBe(1_193);
+    expect(await store.list({ status: ['resolved'] })).toHaveLength(5);
+  });
+
+  it('a closed ticket releases its conversation (no guard key left behind)', async () => {
+    const p = `${prefix}guard:`;
+    const store = new RedisHandoffStore({ redis: await client(), prefix: p });
+    const t = await store.create(input());
+    expect(await (clients[0] as Redis).get(`${p}handoffs:active:${t.conversationKey}`)).toBe(t.id);
+    await store.cancel(t.id, 'alice');
+    expect(await (clients[0] as Redis).exists(`${p}handoffs:active:${t.conversationKey}`)).toBe(0);
   });
 
   it('closed tickets expire after the retention; their index entries are dropped when read', async () => {

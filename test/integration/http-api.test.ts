@@ -124,16 +124,34 @@ describe('POST /api/chat', () => {
     const firstToken = events.find((e) => e.event === 'token');
     expect(endedAt! - firstToken!.at).toBeGreaterThanOrEqual(100);
     const meta = events[0]?.data as { conversationId: string; answerId: string };
-    expect(meta.conversationId).toMatch(/^[0-9a-f-]{36}$/);
+    // 128 random bits, base64url: the id is the capability to read the teammates' replies.
+    expect(meta.conversationId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(events.at(-1)?.data).toMatchObject({ answerId: meta.answerId, decision: 'answer' });
     const call = copilot.calls.at(-1)!;
     expect(call.input).toMatchObject({ conversationKey: `web:${meta.conversationId}`, space: 'default' });
   });
 
+  it('refuses a short client-chosen conversation id (guessable), on the chat and events routes', async () => {
+    for (const id of ['c', 'conv_1', 'a'.repeat(21)]) {
+      const { res } = await chat({ message: 'Hi', conversationId: id });
+      expect(res.status, id).toBe(400);
+      const events = await fetch(`${base}/api/conversations/${id}/events`);
+      expect(events.status, id).toBe(400);
+      await events.body?.cancel();
+    }
+  });
+
   it('keeps a given conversation id and space, and sends heartbeats while streaming', async () => {
-    const { events, comments } = await chat({ message: 'Hi', conversationId: 'conv_1', space: 'apparel' });
-    expect(events[0]?.data.conversationId).toBe('conv_1');
-    expect(copilot.calls.at(-1)?.input).toMatchObject({ conversationKey: 'web:conv_1', space: 'apparel' });
+    const { events, comments } = await chat({
+      message: 'Hi',
+      conversationId: 'conv_1-conversation-00000000',
+      space: 'apparel',
+    });
+    expect(events[0]?.data.conversationId).toBe('conv_1-conversation-00000000');
+    expect(copilot.calls.at(-1)?.input).toMatchObject({
+      conversationKey: 'web:conv_1-conversation-00000000',
+      space: 'apparel',
+    });
     expect(comments).toBeGreaterThan(0);
   });
 
@@ -303,6 +321,15 @@ describe('status, health and the rest of the surface', () => {
     const res = await fetch(`${base}/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<title>Merchant Copilot</title>');
+  });
+
+  it("serves the page's SSE parser from eventsource-parser in node_modules, and nothing else from there", async () => {
+    const res = await fetch(`${base}/vendor/eventsource-parser.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await res.text()).toContain('function createParser');
+    for (const other of ['/vendor/package.json', '/vendor/..%2Fpackage.json', '/vendor/chart.js'])
+      expect((await fetch(`${base}${other}`)).status, other).toBe(404);
   });
 
   it('routers mounted later run before the 404 and get the raw body', async () => {

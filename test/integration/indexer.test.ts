@@ -33,6 +33,7 @@ async function sourcesFor(query: string, space = 'default', mode: SearchMode = '
 
 beforeAll(() => {
   writeFiles(knowledgeDir, {
+    'spaces.json': JSON.stringify({ spaces: { apparel: { folders: ['apparel/'] } } }),
     'returns.md':
       '---\ntitle: Returns\ntags: [returns]\n---\n# Returns\n\n## Window\n\nItems can be returned within 30 days of delivery for a full refund.\n\n## Damaged items\n\nSend a photo of the damage; we replace the item or refund it.\n',
     'shipping.md':

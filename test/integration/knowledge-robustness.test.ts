@@ -25,6 +25,7 @@ const reasons = (s: IndexSummary) => Object.fromEntries(s.skipped.map((x) => [x.
 beforeAll(async () => {
   const samplePdf = fs.readFileSync(path.join(REPO_ROOT, 'knowledge', 'payout-and-settlement-guide.pdf'));
   writeFiles(knowledgeDir, {
+    'spaces.json': JSON.stringify({ spaces: { shop: {} } }),
     'good.md': '# Gift wrap\n\nGift wrapping costs 4.95 per item and is available on all kettles.\n',
     'shop/good.txt': 'Loyalty\nMembers earn two points per dollar spent in the shop.\n',
     // Corrupt PDFs: a header and garbage, a real one cut in half, random bytes.

@@ -8,7 +8,7 @@ import type { AnswerRecord, CachedAnswer } from '../../src/memory/types.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled, waitFor } from '../helpers/redis-server.js';
 
 /**
- * DESIGN §6 against a real outage: our own redis-server is SIGKILLed mid-test and started again
+ * Memory resilience against a real outage: our own redis-server is SIGKILLed mid-test and started again
  * on the same port. The bot must degrade at once (no memory, no cache), never throw or leak an
  * unhandled rejection, and get its memory back by itself when Redis returns.
  */

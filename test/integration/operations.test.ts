@@ -162,7 +162,7 @@ describe.skipIf(!redisServerInstalled())('readiness with Redis', () => {
       await waitFor(async () => (await ready()) === 503, 10_000);
       const r = await chat(app.url, {
         message: 'What is the return window for a kettle?',
-        conversationId: 'outage-1',
+        conversationId: 'outage-1-conversation-00000000',
       });
       expect(r.done()).toMatchObject({ decision: 'answer' });
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
@@ -209,7 +209,7 @@ describe('logs', () => {
       await fetch(`${url}/api/handoffs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
-        body: JSON.stringify({ conversationId: 'pii-1', message }),
+        body: JSON.stringify({ conversationId: 'pii-1-conversation-00000000', message }),
       });
       const all = lines.join('');
       expect(all).toContain('question received');

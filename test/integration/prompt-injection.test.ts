@@ -133,7 +133,11 @@ describe('space isolation in the prompt', () => {
     fake.setReplier(() => 'NO_ANSWER');
     let prompts = 0;
     for (const [i, message] of apparelQuestions.entries()) {
-      const r = await chat(running.url, { message, space: 'default', conversationId: `iso-${i}` });
+      const r = await chat(running.url, {
+        message,
+        space: 'default',
+        conversationId: `iso-${i}-conversation-00000000`,
+      });
       const record = await running.app.stores.answers.get(r.done().answerId as string);
       expect(record?.space).toBe('default');
       prompts += chatRequests().length;

@@ -19,7 +19,7 @@ import {
   TEAM,
 } from '../helpers/slack.js';
 
-/** DESIGN §7 / issue 4: mentions, DMs and follow-ups answered in threads, streamed natively. */
+/** Mentions, DMs and follow-ups answered in threads, streamed natively. */
 let h: SlackHarness;
 const relayed: Array<{ ticket: HandoffTicket; message: ThreadMessage }> = [];
 

@@ -59,7 +59,7 @@ describe('/copilot', () => {
     expect(h.reindexCalls).toEqual(['UADMIN:slack_command']);
   });
 
-  it('handoffs lists open tickets', async () => {
+  it('handoffs lists every open ticket to an admin, and only their own to anyone else', async () => {
     await h.handoffs.create({
       space: 'default',
       conversationKey: `${TEAM}:C1:1.1`,
@@ -69,8 +69,12 @@ describe('/copilot', () => {
       question: 'Can I change my delivery address?',
       reason: 'asked',
     });
-    const [reply] = await run('handoffs');
+    const [reply] = await run('handoffs', 'UADMIN');
     expect(JSON.stringify(reply?.args.blocks)).toContain('Can I change my delivery address?');
+    const [asker] = await run('handoffs', 'U3');
+    expect(JSON.stringify(asker?.args.blocks)).toContain('Can I change my delivery address?');
+    const [other] = await run('handoffs', 'U1');
+    expect(JSON.stringify(other?.args)).not.toContain('delivery address');
   });
 
   it('anything else is a question, answered in a thread under a message that quotes it', async () => {

@@ -99,6 +99,7 @@ beforeAll(async () => {
     ADMIN_TOKEN: 'console-token',
     REDIS_URL: '',
     SLACK_HANDOFF_CHANNEL: HANDOFF,
+    SLACK_ANSWER_EDITORS: 'UALICE,UBOB',
   });
 });
 afterAll(async () => {

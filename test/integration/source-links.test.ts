@@ -77,6 +77,27 @@ describe('GET /api/sources/:space/<source>', () => {
     expect(zh.status).toBe(200);
   });
 
+  it('serves a PDF from the indexed text: no parse per request, the served version until the next reindex', async () => {
+    const pdfPath = path.join(kb.knowledgeDir, 'payout-and-settlement-guide.pdf');
+    const chunks = [...(app.app.index.current().space('default')?.chunks.values() ?? [])].filter(
+      (c) => c.source === 'payout-and-settlement-guide.pdf',
+    );
+    expect(chunks.length).toBeGreaterThan(0);
+    const original = fs.readFileSync(pdfPath);
+    // A request that parsed the file would now fail (or show the new bytes); the index still holds the text.
+    fs.writeFileSync(pdfPath, '%PDF-1.4 not a pdf any more');
+    try {
+      const res = await fetch(`${app.url}/api/sources/default/payout-and-settlement-guide.pdf`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toMatch(/^— page 1 —/);
+      for (const c of chunks) expect(text).toContain(c.text.slice(-60));
+      expect(text).not.toContain('not a pdf any more');
+    } finally {
+      fs.writeFileSync(pdfPath, original);
+    }
+  });
+
   const attempts = [
     '/api/sources/default/../../../../../etc/passwd',
     '/api/sources/default/..%2f..%2f..%2f..%2fetc%2fpasswd',

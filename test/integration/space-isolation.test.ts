@@ -16,7 +16,10 @@ const WORDS =
 let index: LoadedIndex;
 
 beforeAll(async () => {
-  const files: Record<string, string> = {};
+  // Spaces are declared (a declared space owns the folder of its name); the rest is default.
+  const files: Record<string, string> = {
+    'spaces.json': JSON.stringify({ spaces: { alpha: {}, beta: {} } }),
+  };
   // Both spaces talk about the same things in the same words: only the space boundary separates them.
   for (const space of ['default', 'alpha', 'beta']) {
     for (let i = 0; i < 12; i++) {

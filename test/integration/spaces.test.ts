@@ -112,3 +112,56 @@ describe('spaces per channel', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('the space policy follows the index version', () => {
+  const webSpaces = async () =>
+    ((await (await fetch(`${url}/api/status`)).json()) as { spaces: Array<{ name: string }> }).spaces
+      .map((s) => s.name)
+      .sort();
+
+  it('an undeclared folder is part of default; a space declared without `public` is not public; switching a space private applies on reindex', async () => {
+    // A new folder appears at runtime: without a declaration it is organisation inside default.
+    fs.mkdirSync(path.join(kb.knowledgeDir, 'wholesale'), { recursive: true });
+    fs.writeFileSync(
+      path.join(kb.knowledgeDir, 'wholesale', 'terms.md'),
+      '# Wholesale terms\n\nWholesale buyers get net-60 payment terms on orders over 500 units.\n',
+    );
+    let job = built.reindexer.request('cli');
+    await built.reindexer.wait(job.id);
+    expect(built.index.current().spaces()).not.toContain('wholesale');
+    // Declared, but nobody said it is public: a space of its own, hidden from the web.
+    fs.writeFileSync(
+      path.join(kb.knowledgeDir, 'spaces.json'),
+      JSON.stringify({
+        spaces: { default: { public: true }, apparel: { public: false }, wholesale: {} },
+        channels: { CAPPAREL: 'apparel' },
+      }),
+    );
+    job = built.reindexer.request('cli');
+    await built.reindexer.wait(job.id);
+    expect(built.index.current().spaces()).toContain('wholesale');
+    expect(await webSpaces()).toEqual(['default']);
+    const hidden = await chat(url, { message: 'What are the wholesale payment terms?', space: 'wholesale' });
+    expect(hidden.status).toBe(400);
+
+    // Declaring it public and default private, then reindexing, swaps the policy without a restart.
+    fs.writeFileSync(
+      path.join(kb.knowledgeDir, 'spaces.json'),
+      JSON.stringify({
+        spaces: { default: { public: false }, apparel: { public: false }, wholesale: { public: true } },
+        channels: { CAPPAREL: 'apparel' },
+      }),
+    );
+    job = built.reindexer.request('cli');
+    await built.reindexer.wait(job.id);
+    expect(await webSpaces()).toEqual(['wholesale']);
+    const defaultNow = await chat(url, {
+      message: 'What is the return window for a kettle?',
+      space: 'default',
+    });
+    expect(defaultNow.status).toBe(400);
+    const open = await chat(url, { message: 'What are the wholesale payment terms?', space: 'wholesale' });
+    expect(open.status).toBe(200);
+    expect(open.text()).toContain('net-60');
+  });
+});

@@ -1,7 +1,8 @@
+// The SSE parser is eventsource-parser's own ESM build, served from node_modules (src/http/vendor.ts).
+import { createParser } from '/vendor/eventsource-parser.js';
 import { renderActions } from './actions.js';
 import { watchConversation } from './conversation-events.js';
 import { answerView, humanReply, systemNote, userBubble } from './render.js';
-import { createSseParser } from './sse-client.js';
 
 // The server keeps memory per conversation id; the page only has to remember which one it is in.
 const CONVERSATION_KEY = 'merchant-copilot.conversationId';
@@ -194,7 +195,11 @@ async function ask(question) {
       settle('error', await errorMessage(res));
       return;
     }
-    const parser = createSseParser(onEvent);
+    // EventSource cannot POST, so the stream is read with fetch and parsed by eventsource-parser.
+    const parser = createParser({
+      onEvent: (/** @type {{ event?: string, data: string }} */ e) =>
+        onEvent({ event: e.event ?? 'message', data: e.data }),
+    });
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

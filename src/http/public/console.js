@@ -150,6 +150,11 @@ function renderTicket(t) {
     err.dataset.testid = 'card-error';
     el.append(err);
   }
+  if (t.relayError) {
+    const err = h('p', 'card-error', `The last reply did not reach the asker: ${t.relayError}`);
+    err.dataset.testid = 'relay-error';
+    el.append(err);
+  }
   if (t.draftAnswer) el.append(block('Draft answer', t.draftAnswer));
   if (t.sources?.length) {
     const ol = h('ol');
@@ -256,7 +261,8 @@ async function act(id, path, body, status, btn, onDone) {
       status.textContent = res.data?.error?.message ?? `Failed (${res.status}).`;
       return false;
     }
-    if (res.data.saveError) say(`Reply sent, but not saved: ${res.data.saveError}`);
+    if (res.data.relayError) say(`Your reply did not reach the asker: ${res.data.relayError}`);
+    else if (res.data.saveError) say(`Reply sent, but not saved: ${res.data.saveError}`);
     else if (res.data.saved) say(`Reply sent and saved as ${res.data.saved.file}.`, true);
     onDone?.();
     await refresh();

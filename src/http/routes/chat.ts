@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Copilot, CopilotEvent } from '../../copilot/types.js';
 import { CopilotError, userMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { CONVERSATION_ID, CONVERSATION_ID_RULE, newConversationId } from '../conversation-id.js';
 import { requestLogger } from '../request-context.js';
 import { formatSse, formatSseComment, openSse, writeSse } from '../sse.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
@@ -18,10 +18,7 @@ const ChatBody = z.object(
       .trim()
       .min(1, 'must not be empty')
       .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`),
-    conversationId: z
-      .string(stringField)
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters: letters, digits, "_" or "-"')
-      .nullish(),
+    conversationId: z.string(stringField).regex(CONVERSATION_ID, CONVERSATION_ID_RULE).nullish(),
     space: z
       .string(stringField)
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be a space name: letters, digits, "_" or "-"')
@@ -61,7 +58,7 @@ export function chatRoute(deps: { copilot: Copilot; logger: Logger; heartbeatMs?
   return async (req, res) => {
     const body = parseBody(ChatBody, req.body);
     const space = await resolveSpace(deps.copilot, body.space);
-    const conversationId = body.conversationId ?? randomUUID();
+    const conversationId = body.conversationId ?? newConversationId();
     const log = requestLogger(res, deps.logger);
 
     // A closed tab should stop the model (and its token bill), not just stop the writes.

@@ -66,7 +66,7 @@ function parseStatuses(q: unknown): HandoffStatus[] | undefined {
  *   GET  /handoffs?status=open,claimed   → {tickets, canSave}
  *   GET  /handoffs/:id                   → {ticket}
  *   POST /handoffs/:id/claim   {agent}   → {ticket} | 409 {error: {message: "alice has already claimed this."}}
- *   POST /handoffs/:id/reply   {agent, text, save?, resolve?} → {ticket, saved?, saveError?}
+ *   POST /handoffs/:id/reply   {agent, text, save?, resolve?} → {ticket, saved?, saveError?, relayError?}
  *   POST /handoffs/:id/resolve {agent}   → {ticket}
  * The token is shared by the team; `agent` names who acts (the console asks for a name).
  */
@@ -93,11 +93,17 @@ export function consoleRouter(deps: { service: HandoffService; adminToken: strin
   });
   r.post('/handoffs/:id/reply', async (req, res) => {
     const body = parseBody(ReplyBody, req.body);
-    const { saved, saveError, ...outcome } = await deps.service.reply(req.params.id, body.agent, body.text, {
-      save: body.save,
-      resolve: body.resolve,
+    const { saved, saveError, relayError, ...outcome } = await deps.service.reply(
+      req.params.id,
+      body.agent,
+      body.text,
+      { save: body.save, resolve: body.resolve },
+    );
+    send(res, outcome as Transition, {
+      ...(saved ? { saved } : {}),
+      ...(saveError ? { saveError } : {}),
+      ...(relayError ? { relayError } : {}),
     });
-    send(res, outcome as Transition, { ...(saved ? { saved } : {}), ...(saveError ? { saveError } : {}) });
   });
   return r;
 }

@@ -1,16 +1,16 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
+import { type RateLimiter, rateLimitedMessage } from '../../copilot/rate-limit.js';
 import type { Copilot } from '../../copilot/types.js';
 import { CopilotError } from '../../errors.js';
 import type { HandoffService } from '../../handoff/service.js';
 import type { AnswerRecord, AnswerStore } from '../../memory/types.js';
+import { CONVERSATION_ID, CONVERSATION_ID_RULE } from '../conversation-id.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
 
 const HandoffBody = z.object(
   {
-    conversationId: z
-      .string(stringField)
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters: letters, digits, "_" or "-"'),
+    conversationId: z.string(stringField).regex(CONVERSATION_ID, CONVERSATION_ID_RULE),
     answerId: z.string(stringField).trim().max(128).nullish(),
     message: z.string(stringField).trim().max(4000, 'must be at most 4000 characters').nullish(),
     space: z.string(stringField).nullish(),
@@ -22,12 +22,14 @@ const HandoffBody = z.object(
  * POST /api/handoffs {conversationId, answerId?, message?} — the web chat's "Ask a human".
  * With an answerId of this conversation the ticket carries that answer's question, draft and
  * sources; otherwise `message` is the question. One active ticket per conversation: asking
- * again returns the existing one (200 instead of 201).
+ * again returns the existing one (200 instead of 201). New tickets are rate-limited per client
+ * (in handoff-routes.ts) and per conversation (here): 429 with Retry-After.
  */
 export function handoffsRoute(deps: {
   service: HandoffService;
   answers: AnswerStore;
   copilot: Copilot;
+  createLimiter?: RateLimiter;
 }): RequestHandler {
   return async (req, res) => {
     const body = parseBody(HandoffBody, req.body);
@@ -54,6 +56,16 @@ export function handoffsRoute(deps: {
       }
     }
     const before = await deps.service.activeFor(key);
+    if (!before && deps.createLimiter) {
+      // Asking again for an open ticket is free; opening ticket after ticket in one chat is not.
+      const decision = await deps.createLimiter.take(`handoff:conv:${key}`);
+      if (!decision.allowed) {
+        res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+        throw new CopilotError('rate:limited', rateLimitedMessage(decision.retryAfterSeconds), {
+          status: 429,
+        });
+      }
+    }
     const ticket =
       before ??
       (await deps.service.create({

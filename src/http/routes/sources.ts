@@ -2,12 +2,23 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import express, { type Router } from 'express';
 import { CopilotError } from '../../errors.js';
-import { loadDocument } from '../../ingest/load.js';
 import { SPACE_NAME } from '../../ingest/scan.js';
 
-/** The part of the index this route trusts: which files each space's manifest holds. */
+/** What the index holds of one file: its chunk labels, in document order. */
+interface CatalogFile {
+  chunks?: ReadonlyArray<{ label: number }>;
+}
+
+/** The part of the index this route trusts: which files each space's manifest holds, and their text. */
 export interface SourceCatalog {
-  current(): { space(name: string): { manifest: { files: Record<string, unknown> } } | undefined };
+  current(): {
+    space(name: string):
+      | {
+          manifest: { files: Record<string, CatalogFile> };
+          chunks?: ReadonlyMap<number, { text: string; page?: number; ordinal: number }>;
+        }
+      | undefined;
+  };
 }
 
 export interface SourcesDeps {
@@ -17,7 +28,11 @@ export interface SourcesDeps {
   maxFileBytes: number;
 }
 
-/** Served byte for byte as plain text; PDF and HTML are shown as the text we extracted from them. */
+/**
+ * Served byte for byte as plain text. PDF, HTML and the other formats are shown as the text the
+ * index holds for them (its chunks), so a request never parses a document: a public link to a
+ * large PDF costs a lookup, not a PDF parse.
+ */
 const RAW_TEXT = new Set(['.md', '.markdown', '.txt', '.csv', '.jsonl']);
 const MAX_SOURCE_CHARS = 1024;
 // Slashes, backslashes and control characters (NUL included) have no place in one path segment.
@@ -58,13 +73,17 @@ export function sourcesRouter(deps: SourcesDeps): Router {
       throw new CopilotError('source:bad_path', 'That is not a valid source path.', { status: 400 });
     }
     if (!Object.hasOwn(files, source)) throw notFound();
-    const file = await resolveInside(deps.knowledgeDir, source);
-    if (!file) throw notFound();
-    const st = await stat(file).catch(() => null);
-    if (!st?.isFile() || st.size > deps.maxFileBytes) throw notFound();
     const ext = path.extname(source).toLowerCase();
-    const bytes = await readFile(file);
-    const body = RAW_TEXT.has(ext) ? bytes : await extractedText(file, source, space, ext, bytes);
+    let body: string | Buffer;
+    if (RAW_TEXT.has(ext)) {
+      const file = await resolveInside(deps.knowledgeDir, source);
+      if (!file) throw notFound();
+      const st = await stat(file).catch(() => null);
+      if (!st?.isFile() || st.size > deps.maxFileBytes) throw notFound();
+      body = await readFile(file);
+    } else {
+      body = indexedText(files[source], deps.index.current().space(space)?.chunks);
+    }
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader(
       'Content-Disposition',
@@ -91,20 +110,41 @@ export async function resolveInside(root: string, source: string): Promise<strin
   }
 }
 
-async function extractedText(
-  abs: string,
-  source: string,
-  space: string,
-  ext: string,
-  bytes: Uint8Array,
-): Promise<string> {
-  try {
-    const doc = await loadDocument({ abs, source, space, ext, size: bytes.length, mtimeMs: 0 }, bytes);
-    return doc.sections.map((s) => (s.page ? `— page ${s.page} —\n${s.text}` : s.text)).join('\n\n');
-  } catch (cause) {
-    throw new CopilotError('source:unreadable', 'This source could not be shown as text.', {
-      status: 404,
-      cause,
-    });
+/** Longest suffix of `a` that is a prefix of `b` (the overlap a chunk repeats), up to `max` chars. */
+function overlapLength(a: string, b: string, max = 4000): number {
+  const limit = Math.min(a.length, b.length, max);
+  for (let n = limit; n > 0; n--) {
+    if (a.charCodeAt(a.length - n) === b.charCodeAt(0) && a.endsWith(b.slice(0, n))) return n;
   }
+  return 0;
+}
+
+/**
+ * The text the index holds for one file: its chunks in document order, the overlap each chunk
+ * repeats from the previous one removed, a "— page n —" line where a PDF page starts.
+ */
+export function indexedText(
+  file: CatalogFile | undefined,
+  chunks: ReadonlyMap<number, { text: string; page?: number; ordinal: number }> | undefined,
+): string {
+  const parts = (file?.chunks ?? [])
+    .map((c) => chunks?.get(c.label))
+    .filter((c): c is NonNullable<typeof c> => c !== undefined)
+    .sort((a, b) => a.ordinal - b.ordinal);
+  if (!parts.length) {
+    throw new CopilotError('source:unreadable', 'This source could not be shown as text.', { status: 404 });
+  }
+  let out = '';
+  let prev: { text: string; page?: number } | null = null;
+  for (const c of parts) {
+    const newPage = c.page !== undefined && c.page !== prev?.page;
+    if (newPage) out += `${out ? '\n\n' : ''}— page ${c.page} —\n${c.text}`;
+    else if (!prev) out += c.text;
+    else {
+      const skip = overlapLength(prev.text, c.text);
+      out += skip > 0 ? c.text.slice(skip) : `\n\n${c.text}`;
+    }
+    prev = c;
+  }
+  return out;
 }

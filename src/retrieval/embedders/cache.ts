@@ -6,7 +6,7 @@ import { CopilotError } from '../../errors.js';
 import type { Embedder } from '../types.js';
 
 /**
- * Persistent embedding cache (DESIGN §4: an unchanged chunk is never embedded again).
+ * Persistent embedding cache (an unchanged chunk is never embedded again).
  *
  * One append-only file per embedder id: records of [32-byte sha256(id \0 text)][dims × float32 LE].
  * Appending never rewrites what is there, so a crash can at worst leave a truncated last record,

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { HandoffReason, HandoffTicket } from '../../handoff/types.js';
-import { escapeMrkdwn, oneLine, truncate } from '../text.js';
+import { escapeMrkdwn, neutralizeForeign, oneLine, truncate } from '../text.js';
 import { buildSourcesBlock } from './answer.js';
 import { ACTION } from './ids.js';
 import { button, context, header, LIMITS, section } from './limits.js';
@@ -18,6 +18,7 @@ const REASONS: Record<HandoffReason, string> = {
   failure: 'the model or the search failed',
   asked: 'the asker clicked "Ask a human"',
   requested: 'the asker asked for a person',
+  safety: 'the question tripped the content safety check',
 };
 
 // Leaves room in the 3000-char section for the bold label in front of the text.
@@ -34,7 +35,8 @@ export function describeWhere(ticket: HandoffTicket, permalink?: string): string
   if (o.surface === 'slack' && o.channel) {
     return `<#${o.channel}>${o.threadTs ? ` · thread \`${o.threadTs}\`` : ''}`;
   }
-  if (o.surface === 'web') return `web chat \`${escapeMrkdwn(ticket.conversationId)}\``;
+  // The conversation id reads the human replies of that chat: it never goes on the card.
+  if (o.surface === 'web') return 'web chat';
   return escapeMrkdwn(o.surface);
 }
 
@@ -74,7 +76,7 @@ function buttons(t: HandoffTicket): types.ActionsBlock | null {
 }
 
 /**
- * The support card in SLACK_HANDOFF_CHANNEL (DESIGN §8): question, asker, link to the thread,
+ * The support card in SLACK_HANDOFF_CHANNEL: question, asker, link to the thread,
  * draft answer, sources, why the bot handed it over, its state and assignee, and the buttons
  * `handoff_claim`, `handoff_reply`, `handoff_resolve` (carrying the ticket id; none once closed).
  */
@@ -107,7 +109,7 @@ export function buildHandoffCard(ticket: HandoffTicket, permalink?: string): Sla
   const actions = buttons(ticket);
   if (actions) blocks.push(actions);
   return {
-    text: `Question for a teammate from ${asker}: ${truncate(oneLine(ticket.question), 150)}`,
+    text: `Question for a teammate from ${asker}: ${neutralizeForeign(truncate(oneLine(ticket.question), 150))}`,
     blocks,
   };
 }

@@ -14,6 +14,8 @@ export interface HomeViewInput {
   openHandoffs: HandoffTicket[];
   recentDown: DownFeedback[];
   isAdmin: boolean;
+  /** 'team': every open handoff and 👎 (the default); 'own': the user's own only. */
+  scope?: 'team' | 'own';
   /** A one-off line at the top, e.g. the result of a reindex started from this tab. */
   notice?: string;
 }
@@ -29,8 +31,17 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
       elements: [button(ACTION.kbReindex, '🔄 Reindex knowledge base', 'reindex', 'primary')],
     });
   }
-  blocks.push({ type: 'divider' }, header('Open handoffs'), ...buildHandoffListBlocks(input.openHandoffs));
-  blocks.push({ type: 'divider' }, header('Recent 👎'), ...buildDownBlocks(input.recentDown));
+  const own = input.scope === 'own';
+  blocks.push(
+    { type: 'divider' },
+    header(own ? 'Your questions with a teammate' : 'Open handoffs'),
+    ...buildHandoffListBlocks(input.openHandoffs),
+  );
+  blocks.push(
+    { type: 'divider' },
+    header(own ? 'Your recent 👎' : 'Recent 👎'),
+    ...buildDownBlocks(input.recentDown),
+  );
   return { type: 'home', blocks: blocks.slice(0, LIMITS.homeBlocks) };
 }
 

@@ -1,4 +1,4 @@
-/** Action ids and callback ids are part of the contract with Slack (and DESIGN §7): never rename. */
+/** Action ids and callback ids are part of the contract with Slack: never rename. */
 export const ACTION = {
   feedbackUp: 'copilot_feedback_up',
   feedbackDown: 'copilot_feedback_down',

@@ -18,7 +18,7 @@ export function progressBar(percent: number, cells = 10): string {
 
 /**
  * The live line of a reindex asked for from Slack. A request that arrived while another run was
- * going says it joined the follow-up run (DESIGN §10: requests coalesce), with that run's progress.
+ * going says it joined the follow-up run (requests coalesce), with that run's progress.
  */
 export function formatReindexProgress(p: ReindexProgress): string {
   const where = (percent: number, phase: IngestPhase) =>

@@ -4,7 +4,7 @@ import type { SlackAppDeps } from '../types.js';
 /**
  * `onMessageDuringHandoff` for createSlackApp: the asker's new message in a thread with an active
  * ticket is added to the ticket and passed to the teammates (the Slack notifier posts it in the
- * card's thread) instead of being answered (DESIGN §8).
+ * card's thread) instead of being answered.
  */
 export function forwardDuringHandoff(
   desk: Pick<HandoffService, 'forward'>,

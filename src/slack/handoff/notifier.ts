@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.js';
 import { buildHandoffCard } from '../blocks/handoff-card.js';
 import {
   buildForwardText,
+  buildRelayFailedText,
   buildRelayText,
   buildReminderText,
   buildReplyNoteText,
@@ -22,7 +23,7 @@ export interface SlackHandoffNotifierDeps {
 }
 
 /**
- * The Slack side of the handoff loop (DESIGN §8), as a HandoffNotifier: the support card for every
+ * The Slack side of the handoff loop, as a HandoffNotifier: the support card for every
  * ticket (Slack and web askers alike: the team works in Slack), its updates, reminders, the
  * asker's follow-ups in the card's thread, and teammates' replies in the asker's thread for
  * tickets that came from Slack (web askers get theirs from the web notifier). Every method throws
@@ -100,7 +101,11 @@ export function createSlackHandoffNotifier(deps: SlackHandoffNotifierDeps): Hand
     },
 
     async forward(ticket, message) {
-      await inCardThread(ticket, buildForwardText(message));
+      await inCardThread(ticket, buildForwardText(message, ticket));
+    },
+
+    async relayFailed(ticket, reply, error) {
+      await inCardThread(ticket, buildRelayFailedText(reply, error));
     },
   };
 }

@@ -1,4 +1,4 @@
-/** Tuning of the Slack answer stream (DESIGN §7). Defaults suit Slack's rate limits. */
+/** Tuning of the Slack answer stream. Defaults suit Slack's rate limits. */
 export interface StreamOptions {
   /** Flush the buffered tokens once this many characters are waiting… */
   flushChars: number;

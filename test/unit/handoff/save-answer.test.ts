@@ -85,7 +85,7 @@ describe('saving a human answer', () => {
     expect(fs.readdirSync(path.join(dir, 'default/answers'))).toEqual(['h_abc.md']);
   });
 
-  it('other spaces write under their folder; a near-duplicate question updates the same file', async () => {
+  it('other spaces write under their folder; a near-duplicate replaces the file but keeps the old one as a version', async () => {
     const dir = tmpDir();
     const saver = createAnswerSaver({ knowledgeDir: dir, reindexer: recordingReindexer().reindexer, logger });
     const first = await saver.save({
@@ -100,7 +100,24 @@ describe('saving a human answer', () => {
       agent: 'b',
     });
     expect(second).toMatchObject({ file: 'apparel/answers/h_1.md', updated: true });
-    expect(fs.readFileSync(path.join(dir, second.file), 'utf8')).toContain('30 days');
+    const now = matter(fs.readFileSync(path.join(dir, second.file), 'utf8'));
+    expect(now.content).toContain('30 days');
+    // Never a silent overwrite: the curated answer is kept, and the new file says what it replaced.
+    expect(second.supersedes).toMatch(/^apparel\/answers\/\.versions\/h_1\..+\.md$/);
+    expect(now.data.supersedes).toBe(second.supersedes);
+    expect(now.data.supersedes_handoff).toBe('h_1');
+    const old = matter(fs.readFileSync(path.join(dir, second.supersedes as string), 'utf8'));
+    expect(old.content).toContain('Within 14 days.');
+    expect(old.data.answered_by).toBe('a');
+    // A third save keeps the second too.
+    const third = await saver.save({
+      ticket: ticket({ id: 'h_4', space: 'apparel', question: 'How do I return a sale shirt?' }),
+      text: 'Within 60 days.',
+      agent: 'c',
+    });
+    expect(third.supersedes).not.toBe(second.supersedes);
+    expect(fs.readdirSync(path.join(dir, 'apparel/answers/.versions'))).toHaveLength(2);
+    expect(fs.readFileSync(path.join(dir, third.supersedes as string), 'utf8')).toContain('30 days');
     const other = await saver.save({
       ticket: ticket({ id: 'h_3', space: 'apparel', question: 'What sizes do hoodies come in?' }),
       text: 'S to XXL.',

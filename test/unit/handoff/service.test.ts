@@ -44,7 +44,7 @@ function recorder() {
 function setup(opts: { remindAfterMs?: number; retryAfterMs?: number } = {}) {
   let clock = 1_000_000;
   const now = () => clock;
-  const store = new InProcessHandoffStore(now);
+  const store = new InProcessHandoffStore({ now });
   const rec = recorder();
   const memory = new InProcessConversationStore({ maxTurns: 20, ttlSeconds: 600 });
   const service = createHandoffService({
@@ -55,6 +55,7 @@ function setup(opts: { remindAfterMs?: number; retryAfterMs?: number } = {}) {
     now,
     remindAfterMs: opts.remindAfterMs ?? 60_000,
     retryAfterMs: opts.retryAfterMs ?? 10_000,
+    relayBackoffMs: [5, 10, 20],
   });
   return { service, store, rec, memory, advance: (ms: number) => (clock += ms) };
 }
@@ -150,6 +151,57 @@ describe('handoff service', () => {
     const r = await service.forward(t.id, { by: 'U1', text: 'Any news?' });
     expect(r.ok && r.ticket.messages?.at(-1)).toMatchObject({ role: 'asker', by: 'U1', text: 'Any news?' });
     expect(rec.calls).toContain('forward:Any news?');
+  });
+
+  it('a failing relay is retried with backoff; a notifier that worked is not asked again', async () => {
+    const { service, rec } = setup();
+    const attempts: number[] = [];
+    let left = 2;
+    const flaky: HandoffNotifier = {
+      announce: async () => null,
+      update: async () => {},
+      relayToAsker: async () => {
+        attempts.push(performance.now());
+        if (left-- > 0) throw new Error('fetch failed');
+      },
+      forward: async () => {},
+    };
+    service.addNotifier(flaky);
+    const t = await service.create(input());
+    const r = await service.reply(t.id, 'alice', 'hi');
+    expect(attempts).toHaveLength(3);
+    // Backoff: the waits grow (5 ms, then 10 ms).
+    expect((attempts[2] as number) - (attempts[1] as number)).toBeGreaterThanOrEqual(9);
+    expect(rec.calls.filter((c) => c.startsWith('relay:'))).toEqual(['relay:alice:hi']);
+    expect(r.ok && r.relayError).toBeFalsy();
+    expect((await service.get(t.id))?.history.map((h) => h.action)).not.toContain('relay_failed');
+  });
+
+  it('when every retry fails the teammates are told (relayFailed, relayError on the ticket); a later delivery clears it', async () => {
+    const { service } = setup();
+    const told: string[] = [];
+    let broken = true;
+    const notifier: HandoffNotifier = {
+      announce: async () => null,
+      update: async () => {},
+      relayToAsker: async () => {
+        if (broken) throw new Error('channel_not_found');
+      },
+      forward: async () => {},
+      relayFailed: async (_t, reply, error) => {
+        told.push(`${reply.by}:${error}`);
+      },
+    };
+    service.addNotifier(notifier);
+    const t = await service.create(input());
+    const r = await service.reply(t.id, 'alice', 'hi');
+    expect(r.ok && r.relayError).toBe('channel_not_found');
+    expect(r.ok && r.ticket.relayError).toBe('channel_not_found');
+    expect(told).toEqual(['alice:channel_not_found']);
+    broken = false;
+    const again = await service.reply(t.id, 'alice', 'hi again');
+    expect(again.ok && again.relayError).toBeFalsy();
+    expect((await service.get(t.id))?.relayError).toBeUndefined();
   });
 
   it('a relay failure is recorded on the ticket', async () => {

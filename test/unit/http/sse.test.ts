@@ -11,14 +11,6 @@ function parseAll(text: string): EventSourceMessage[] {
   return out;
 }
 
-type BrowserParser = { feed(chunk: string): void };
-type BrowserModule = {
-  createSseParser(onEvent: (e: { event: string; data: string }) => void): BrowserParser;
-};
-// The page's own parser is plain browser JS (no build step); load it by URL so tsc does not need types.
-const browserParserUrl = new URL('../../../src/http/public/sse-client.js', import.meta.url).href;
-const { createSseParser } = (await import(/* @vite-ignore */ browserParserUrl)) as BrowserModule;
-
 describe('formatSse', () => {
   it('frames an event with JSON data on one line', () => {
     expect(formatSse('token', { text: 'Hi' })).toBe('event: token\ndata: {"text":"Hi"}\n\n');
@@ -64,54 +56,5 @@ describe('formatSse', () => {
   it('comments are ignored by parsers (heartbeat)', () => {
     expect(formatSseComment('ping')).toBe(': ping\n\n');
     expect(parseAll(formatSseComment('ping') + formatSse('a', 1))).toMatchObject([{ event: 'a', data: '1' }]);
-  });
-});
-
-describe('the web page SSE parser', () => {
-  const stream = [
-    formatSse('meta', { conversationId: 'c', answerId: 'a' }),
-    formatSseComment('ping'),
-    formatSse('token', { text: '退款 within 14 days [1]\n' }),
-    formatSse('note', 'two\nlines'),
-    formatSse('done', { answerId: 'a' }),
-  ].join('');
-
-  it('gives the same events as eventsource-parser however the stream is chunked', () => {
-    const expected = parseAll(stream).map((e) => ({ event: e.event, data: e.data }));
-    expect(expected).toHaveLength(4);
-    fc.assert(
-      fc.property(
-        fc.uniqueArray(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 20 }),
-        (cuts) => {
-          const got: Array<{ event: string; data: string }> = [];
-          const parser = createSseParser((e) => got.push(e));
-          let prev = 0;
-          for (const cut of [...cuts].sort((a, b) => a - b)) {
-            parser.feed(stream.slice(prev, cut));
-            prev = cut;
-          }
-          parser.feed(stream.slice(prev));
-          expect(got).toEqual(expected);
-        },
-      ),
-    );
-  });
-
-  it('handles CRLF line endings split between chunks', () => {
-    const got: Array<{ event: string; data: string }> = [];
-    const parser = createSseParser((e) => got.push(e));
-    // The final lone "\r" is held back until the next chunk shows whether "\n" follows.
-    for (const chunk of ['event: a\r', '\ndata: 1\r', '\n\r', '\nevent: b\rdata: 2\r\r', '\n'])
-      parser.feed(chunk);
-    expect(got).toEqual([
-      { event: 'a', data: '1' },
-      { event: 'b', data: '2' },
-    ]);
-  });
-
-  it('does not dispatch an unterminated event', () => {
-    const got: unknown[] = [];
-    createSseParser((e) => got.push(e)).feed('event: token\ndata: {"text":"half"}\n');
-    expect(got).toEqual([]);
   });
 });

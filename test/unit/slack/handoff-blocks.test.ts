@@ -59,12 +59,16 @@ describe('buildHandoffCard', () => {
     checkLimits(card.blocks);
   });
 
-  it('names the channel and thread when there is no permalink, and the web conversation for web tickets', () => {
+  it('names the channel and thread when there is no permalink, and never the web conversation id', () => {
     expect(describeWhere(ticket())).toBe('<#C1> · thread `1600000000.000001`');
     expect(describeWhere(ticket(), 'javascript:alert(1)|x')).toBe('<#C1> · thread `1600000000.000001`');
-    const web = ticket({ origin: { surface: 'web' }, conversationId: 'web-1', asker: undefined });
-    expect(describeWhere(web)).toContain('web-1');
-    expect(text(buildHandoffCard(web).blocks)).toContain('a web visitor');
+    const web = ticket({ origin: { surface: 'web' }, conversationId: 'web-secret-1', asker: undefined });
+    expect(describeWhere(web)).toBe('web chat');
+    const card = buildHandoffCard(web);
+    expect(text(card.blocks)).toContain('a web visitor');
+    // The conversation id reads the replies: the card shows the short ticket ref instead.
+    expect(JSON.stringify(card)).not.toContain('web-secret-1');
+    expect(text(card.blocks)).toContain('ticket `h_abc123`');
   });
 
   it('shows the assignee once claimed (no Claim button) and drops every button once resolved', () => {
@@ -112,14 +116,30 @@ describe('buildHandoffCard', () => {
 
 describe('handoff messages', () => {
   it('attributes relayed replies and forwarded messages, mentions Slack users, names console agents', () => {
-    expect(buildRelayText({ role: 'agent', by: 'U9', text: 'Yes, by sea. <!here>', at: 0 })).toBe(
-      '<@U9> (teammate): Yes, by sea.',
-    );
+    expect(
+      buildRelayText({ role: 'agent', by: 'U9', text: 'Yes, by sea. <!here>', at: 0, via: 'slack' }),
+    ).toBe('<@U9> (teammate): Yes, by sea.');
     expect(buildRelayText({ role: 'agent', by: 'alice', text: 'ok', at: 0 })).toBe('*alice* (teammate): ok');
-    expect(buildForwardText({ role: 'asker', by: 'U1', text: 'any news?\nthanks', at: 0 })).toBe(
+    expect(buildForwardText({ role: 'asker', by: 'U1', text: 'any news?\nthanks', at: 0 }, ticket())).toBe(
       ':speech_balloon: <@U1> (asker) wrote:\n>any news?\n>thanks',
     );
     expect(person('<@U1>')).toBe('*&lt;@U1&gt;*');
+  });
+
+  it("neutralizes foreign text: web askers' follow-ups and console replies carry no Slack markup", () => {
+    const hostile = 'hi <@U0ADMIN> <!channel> <https://evil.test|bank.com> \u202Egnp.exe\u202C & more';
+    const web = ticket({ origin: { surface: 'web' }, asker: undefined });
+    const forwarded = buildForwardText({ role: 'asker', by: 'visitor', text: hostile, at: 0 }, web);
+    const relayed = buildRelayText({ role: 'agent', by: 'alice', text: hostile, at: 0 });
+    for (const out of [forwarded, relayed]) {
+      expect(out).not.toMatch(/<@U0ADMIN>|<!channel>|<https:|[\u202A-\u202E\u2066-\u2069]/);
+      expect(out).toContain('&lt;@U0ADMIN&gt;');
+      expect(out).toContain('&lt;https://evil.test|bank.com&gt;');
+      expect(out).toContain('&amp; more');
+    }
+    // A Slack asker's own words stay theirs (only pings go).
+    const own = buildForwardText({ role: 'asker', by: 'U1', text: 'see <#C1> <!here>', at: 0 }, ticket());
+    expect(own).toContain('see <#C1>');
   });
 
   it('reminders say how long the question has waited', () => {

@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   escapeMrkdwn,
+  neutralizeForeign,
   splitHoldBack,
+  stripBidi,
   stripBotMention,
   stripPings,
   truncate,
@@ -89,6 +91,26 @@ describe('escapeMrkdwn, stripBotMention, truncate', () => {
           expect(out).not.toMatch(LONE_SURROGATE);
         },
       ),
+    );
+  });
+});
+
+describe('neutralizeForeign', () => {
+  it('escapes & < > and strips bidi controls, so mentions and disguised links show as typed', () => {
+    expect(neutralizeForeign('<@U1> <!channel> <https://evil.test|bank.com> a&b')).toBe(
+      '&lt;@U1&gt;  &lt;https://evil.test|bank.com&gt; a&amp;b',
+    );
+    expect(neutralizeForeign('pay\u202Eexe.pdf\u202C \u2066x\u2069\u200F\u061C')).toBe('payexe.pdf x');
+    expect(stripBidi('\u202Aa\u202Bb\u202Dc\u2067d\u2068e\u200Ef')).toBe('abcdef');
+  });
+
+  it('never leaves a raw <, > or bidi control, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const out = neutralizeForeign(s);
+        expect(out).not.toMatch(/[<>\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/);
+        expect(out.replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
+      }),
     );
   });
 });

@@ -26,7 +26,8 @@ export function handoffReply(ctx: SlackContext) {
           ticketId: ticket.id,
           question: ticket.question,
           ...(ticket.draftAnswer ? { draft: ticket.draftAnswer } : {}),
-          canSave: desk.canSave,
+          // Saving shapes what Copilot tells everyone: admins and SLACK_ANSWER_EDITORS only.
+          canSave: desk.canSave && ctx.canSaveAnswers(where.user),
         }),
       });
     } catch (err) {

@@ -20,8 +20,16 @@ export async function commandStatus(ctx: SlackContext, { respond }: CommandArgs)
   );
 }
 
-/** `/copilot handoffs`: questions waiting for (or being answered by) a teammate. */
-export async function commandHandoffs(ctx: SlackContext, { respond }: CommandArgs): Promise<void> {
-  const tickets = await ctx.handoffs.list({ status: ['open', 'claimed'] });
-  await respond(ephemeral(`${tickets.length} open handoff(s)`, buildHandoffListBlocks(tickets)));
+/**
+ * `/copilot handoffs`: questions waiting for (or being answered by) a teammate. All of them for
+ * admins and the handoff channel's members; anyone else sees only the questions they asked.
+ */
+export async function commandHandoffs(ctx: SlackContext, { respond, command }: CommandArgs): Promise<void> {
+  const [all, team] = await Promise.all([
+    ctx.handoffs.list({ status: ['open', 'claimed'] }),
+    ctx.canSeeDesk(command.user_id),
+  ]);
+  const tickets = team ? all : all.filter((t) => t.asker === command.user_id);
+  const what = team ? 'open handoff(s)' : 'of your questions with a teammate';
+  await respond(ephemeral(`${tickets.length} ${what}`, buildHandoffListBlocks(tickets)));
 }

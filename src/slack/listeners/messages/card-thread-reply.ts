@@ -11,7 +11,7 @@ type Args = AllMiddlewareArgs & SlackEventMiddlewareArgs<'message'>;
 
 /**
  * A teammate's reply typed in a support card's thread (`message` in SLACK_HANDOFF_CHANNEL whose
- * `thread_ts` is a card) is the ticket's reply: relayed to the asker, attributed (DESIGN §8). It
+ * `thread_ts` is a card) is the ticket's reply: relayed to the asker, attributed. It
  * claims an open ticket for the writer. Lines starting with `//` are notes among teammates.
  */
 export function cardThreadReply(ctx: SlackContext) {
@@ -29,7 +29,7 @@ export function cardThreadReply(ctx: SlackContext) {
     if (!(await ctx.dedup.firstTime(`card-reply:${m.channel}:${m.ts}`, DEDUP_TTL_SECONDS))) return;
     const to = { channel: m.channel, user: m.user, threadTs };
     try {
-      const r = await ctx.desk.reply(ticket.id, m.user, text, { ts: m.ts });
+      const r = await ctx.desk.reply(ticket.id, m.user, text, { ts: m.ts, fromSlack: true });
       if (!r.ok) {
         await tellUser(
           client,

@@ -7,6 +7,9 @@ import { DESK_OFF, NOT_FOUND, refusalFor, refusalOf } from '../../handoff/refusa
 import { errorSummary } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
 
+export const NOT_AN_EDITOR =
+  'Only Copilot admins and answer editors (SLACK_ANSWER_EDITORS) can save answers. Untick "save" to send the reply.';
+
 type SubmitArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
 
 const fieldError = (message: string) => ({
@@ -28,6 +31,8 @@ export function handoffReplySubmitted(ctx: SlackContext) {
     const input = readHandoffReply(view.state);
     if (!ctx.desk) return ack(fieldError(DESK_OFF));
     if (!input.text) return ack(fieldError('Write the answer first.'));
+    // The form hides "save" from others; a crafted submission is refused all the same.
+    if (input.save && !ctx.canSaveAnswers(user)) return ack(fieldError(NOT_AN_EDITOR));
     const ticket = await ctx.desk.get(id).catch((err: unknown) => {
       ctx.logger.error({ err: errorSummary(err), handoffId: id }, 'handoff lookup failed');
       return null;
@@ -37,7 +42,11 @@ export function handoffReplySubmitted(ctx: SlackContext) {
     await ack();
     const to = { channel: ticket.card?.channel ?? ctx.config.slack.handoffChannel, user };
     try {
-      const r = await ctx.desk.reply(id, user, input.text, { save: input.save, resolve: input.resolve });
+      const r = await ctx.desk.reply(id, user, input.text, {
+        save: input.save,
+        resolve: input.resolve,
+        fromSlack: true,
+      });
       ctx.logger.info(
         { handoffId: id, agent: user, ok: r.ok, saved: Boolean(r.ok && r.saved), resolve: input.resolve },
         'handoff reply from Slack',
@@ -54,6 +63,7 @@ export function handoffReplySubmitted(ctx: SlackContext) {
 /** Nothing to say for a plain reply (the card shows it); saving and refusals deserve a word. */
 function outcomeNote(r: ReplyOutcome, user: string): string | null {
   if (!r.ok) return `${refusalOf(r, user)} Your reply was not sent.`;
+  if (r.relayError) return `Your reply did not reach the asker, even after retries: ${r.relayError}`;
   if (r.saveError) return `Sent to the asker, but not saved for next time: ${r.saveError}`;
   if (r.saved) {
     return `Sent to the asker and saved as \`${r.saved.file}\`: Copilot answers this question itself from now on.`;
