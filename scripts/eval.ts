@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
+import {
+  type AnswerCase,
+  bm25SentencesAnswerer,
+  offlineAnswerer,
+  scoreAnswers,
+} from '../src/copilot/answer-eval.js';
 import { CopilotError } from '../src/errors.js';
 import { BigramBm25 } from '../src/retrieval/eval-baseline.js';
 import { dedupeSources, mrrAt, ndcgAt, percentile, recallAt, round } from '../src/retrieval/eval-metrics.js';
@@ -27,18 +33,48 @@ runCli(async () => {
       k: { type: 'string', default: '10' },
       mode: { type: 'string', default: 'hybrid' },
       json: { type: 'boolean' },
+      answers: { type: 'boolean' },
     },
     USAGE,
   );
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1) throw new CopilotError('cli:usage', '--k must be a positive integer.');
   const modes = (values.mode === 'all' ? ['hybrid', 'vector', 'lexical'] : [values.mode]) as SearchMode[];
-  const queries = readQueries(values.queries as string);
   const config = loadConfig(envWith(values));
   const { index, freshness } = await openIndexForQuery(config);
   const warning = stalenessWarning(freshness, config.knowledgeDir);
   if (warning) process.stderr.write(`${warning}\n`);
 
+  if (values.answers) {
+    const file =
+      values.queries === 'test/fixtures/eval/retrieval.jsonl'
+        ? 'test/fixtures/eval/answers.jsonl'
+        : values.queries;
+    const cases = readJsonl<AnswerCase>(file as string, (c) =>
+      typeof c.question === 'string' && Array.isArray(c.facts) ? null : 'needs question and facts',
+    );
+    const rows = {
+      offline: await scoreAnswers(cases, offlineAnswerer(index, config.thresholds.answerMinScore)),
+      bm25_3_sentences: await scoreAnswers(cases, bm25SentencesAnswerer(index)),
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(rows)}\n`);
+      return 0;
+    }
+    const heads = ['fact_hit_rate', 'false_escalations', 'offtopic_escalations'] as const;
+    process.stdout.write(`${'answerer'.padEnd(17)} ${heads.map((h) => h.padStart(20)).join(' ')}\n`);
+    for (const [name, r] of Object.entries(rows)) {
+      const cells = [
+        String(r.fact_hit_rate),
+        `${r.false_escalations}/${r.answerable}`,
+        `${r.offtopic_escalations}/${r.offtopic}`,
+      ];
+      process.stdout.write(`${name.padEnd(17)} ${cells.map((c) => c.padStart(20)).join(' ')}\n`);
+    }
+    process.stdout.write(`(${cases.length} questions)\n`);
+    return 0;
+  }
+  const queries = readQueries(values.queries as string);
   const baselines = new Map<string, BigramBm25>();
   const baseline = (space: string): BigramBm25 => {
     let b = baselines.get(space);
@@ -98,6 +134,12 @@ runCli(async () => {
 });
 
 function readQueries(file: string): EvalQuery[] {
+  return readJsonl<EvalQuery>(file, (q) =>
+    typeof q.query === 'string' && Array.isArray(q.relevant) ? null : 'needs query and relevant',
+  );
+}
+
+function readJsonl<T>(file: string, problem: (row: T) => string | null): T[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -109,10 +151,10 @@ function readQueries(file: string): EvalQuery[] {
     .filter((l) => l.trim())
     .map((line, i) => {
       try {
-        const q = JSON.parse(line) as EvalQuery;
-        if (typeof q.query !== 'string' || !Array.isArray(q.relevant))
-          throw new Error('needs query and relevant');
-        return q;
+        const row = JSON.parse(line) as T;
+        const why = problem(row);
+        if (why) throw new Error(why);
+        return row;
       } catch (err) {
         throw new CopilotError('cli:usage', `${file}:${i + 1}: ${(err as Error).message}`);
       }
