@@ -16,7 +16,7 @@ import { dedupePerSource } from './sources.js';
  */
 export interface AnswerCase {
   question: string;
-  /** Text every answer must contain (case-insensitive); empty for off-topic questions. */
+  /** Text every answer must contain (case-insensitive; `a|b` = either); empty for off-topic questions. */
   facts: string[];
   /** The knowledge base cannot answer it: escalating is right. */
   offTopic?: boolean;
@@ -81,9 +81,10 @@ export function bm25SentencesAnswerer(index: LoadedIndex): Answerer {
 const normalise = (s: string): string =>
   s.toLowerCase().replace(/\*\*/g, '').replace(/\s+/g, ' ').replace(/[–—]/g, '-');
 
+/** Every fact is in the text; a fact may list alternatives ("30 days|30 calendar days"). */
 export function hasFacts(text: string, facts: string[]): boolean {
   const t = normalise(text);
-  return facts.every((f) => t.includes(normalise(f)));
+  return facts.every((f) => f.split('|').some((alt) => t.includes(normalise(alt))));
 }
 
 export interface AnswerScores {

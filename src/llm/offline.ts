@@ -17,7 +17,7 @@ interface Candidate {
   passage: number;
   index: number;
   score: number;
-  /** Carries the kind of fact the question asks for (or is an FAQ answer). */
+  /** Carries the kind of fact the question asks for. */
   carries: boolean;
 }
 
@@ -102,7 +102,14 @@ export function pickSentences(question: string, passages: PromptPassage[]): Cand
       const text = sentences(faq.answer).join(' ');
       if (score > 0 && text && !seen.has(text)) {
         seen.add(text);
-        candidates.push({ text, n: p.n, passage, index: 0, score, carries: true });
+        candidates.push({
+          text,
+          n: p.n,
+          passage,
+          index: 0,
+          score,
+          carries: kinds.some((k) => k.carries.test(text)),
+        });
       }
       return;
     }
@@ -116,8 +123,7 @@ export function pickSentences(question: string, passages: PromptPassage[]): Cand
   });
   const best = Math.max(0, ...candidates.map((c) => c.score));
   // Only sentences at least half as relevant as the best count (a third for one that carries the
-  // fact asked for): a one-word overlap next to a strong match is noise. Among them, one that carries what was asked for (or an FAQ answer)
-  // comes first; then more shared terms; on ties the earlier passage and sentence win.
+  // fact asked for): a one-word overlap next to a strong match is noise. Among them, one that carries what was asked for comes first; then more shared terms; on ties the earlier passage and sentence win.
   const relevant = candidates.filter((c) => c.score * (c.carries ? 3 : 2) >= best);
   relevant.sort(
     (a, b) =>
