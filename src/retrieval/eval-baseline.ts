@@ -7,7 +7,8 @@ import { lexicalText } from './lexical.js';
  * (each run of letters or digits is a word; each CJK run is cut into overlapping two-character
  * pieces, a lone character stays whole). No stemming, no stopwords, no vectors.
  */
-const RUN = /[\p{Script=Han}\u3040-\u30ff\uac00-\ud7af]+|(?:(?![\p{Script=Han}\u3040-\u30ff\uac00-\ud7af])[\p{L}\p{N}])+/gu;
+const RUN =
+  /[\p{Script=Han}\u3040-\u30ff\uac00-\ud7af]+|(?:(?![\p{Script=Han}\u3040-\u30ff\uac00-\ud7af])[\p{L}\p{N}])+/gu;
 const CJK_RUN = /^[\p{Script=Han}\u3040-\u30ff\uac00-\ud7af]/u;
 
 export function bigramTokens(text: string): string[] {
