@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AnswerCase, hasFacts, scoreAnswers } from '../../../src/copilot/answer-eval.js';
+import { namedTerms } from '../../../src/copilot/evidence.js';
 import { bigramTokens } from '../../../src/retrieval/eval-baseline.js';
 
 describe('answer eval scoring', () => {
@@ -41,5 +42,13 @@ describe('answer eval scoring', () => {
 
   it('the bigram baseline cuts Chinese runs into overlapping pairs and keeps Latin words whole', () => {
     expect(bigramTokens('退款政策 Refund 30天')).toEqual(['退款', '款政', '政策', 'refund', '30', '天']);
+  });
+});
+
+describe('names in a question (escalation evidence)', () => {
+  it('a Chinese question with a number has no name; everyday caps are not names; codes still are', () => {
+    expect(namedTerms('大促活动价至少要比过去30天最低价低多少？')).toEqual([]);
+    expect(namedTerms('Is the HP-KET-200 kettle OK for UK plugs?')).toEqual(['HP-KET-200', 'UK']);
+    expect(namedTerms('查件要等几天，单号 BGS1234567890')).toEqual(['BGS1234567890']);
   });
 });
