@@ -35,6 +35,8 @@ const schema = z.object({
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LLM_FALLBACK_MODELS: csv,
+  LLM_FALLBACK_OFFLINE: bool.default(false),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
@@ -56,6 +58,9 @@ const schema = z.object({
   SLACK_ADMIN_USERS: csv,
   SLACK_ANSWER_EDITORS: csv,
   ADMIN_TOKEN: optionalString,
+  NOTION_TOKEN: optionalString,
+  NOTION_BASE_URL: optionalString,
+  SOURCES_SCHEDULE: bool.default(true),
   ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
   ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.22),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
@@ -98,7 +103,16 @@ export interface Config {
   indexDir: string;
   redisUrl: string | undefined;
   openai: { apiKey: string | undefined; baseURL: string | undefined };
-  llm: { provider: 'openai' | 'offline'; model: string; timeoutMs: number; maxRetries: number };
+  llm: {
+    provider: 'openai' | 'offline';
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Tried in order after `model` fails (429/5xx/timeout/cut before the first token). */
+    fallbackModels: string[];
+    /** After every model failed: the offline extractive answer, marked, instead of a handoff. */
+    fallbackOffline: boolean;
+  };
   embeddings: {
     kind: 'local' | 'openai';
     model: string;
@@ -120,6 +134,8 @@ export interface Config {
     enabled: boolean;
   };
   adminToken: string | undefined;
+  /** knowledge/sources.json connectors: Notion credentials and whether `npm start` runs the cron schedules. */
+  sources: { notionToken: string | undefined; notionBaseUrl: string | undefined; schedule: boolean };
   safety: {
     /** Folder of `*.txt` lists (default KNOWLEDGE_DIR/safety, never indexed as knowledge). */
     dir: string;
@@ -182,7 +198,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     indexDir: path.resolve(e.INDEX_DIR),
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
-    llm: { provider, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, maxRetries: e.LLM_MAX_RETRIES },
+    llm: {
+      provider,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+      fallbackModels: e.LLM_FALLBACK_MODELS,
+      fallbackOffline: e.LLM_FALLBACK_OFFLINE,
+    },
     embeddings: {
       kind: e.EMBEDDINGS,
       model: e.EMBEDDING_MODEL,
@@ -203,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: Boolean(e.SLACK_BOT_TOKEN),
     },
     adminToken: e.ADMIN_TOKEN,
+    sources: { notionToken: e.NOTION_TOKEN, notionBaseUrl: e.NOTION_BASE_URL, schedule: e.SOURCES_SCHEDULE },
     safety: {
       dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
       onQuestion: e.SAFETY_ON_QUESTION,

@@ -3,6 +3,7 @@ import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
 import { withHandoffGate } from '../handoff/gate.js';
+import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -13,6 +14,8 @@ import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { insightsHandoffNotifier } from '../insights/recorder.js';
+import { insightsRouter } from '../insights/routes.js';
 import { createAnswerGenerator } from '../llm/index.js';
 import type { Logger } from '../logger.js';
 import { redisRateLimiter } from '../memory/redis-rate-limit.js';
@@ -24,6 +27,7 @@ import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../r
 import { createModerationClient } from '../safety/moderation.js';
 import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
+import { createSourceRunner, type SourceRunner } from '../sources/scheduler.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -35,6 +39,8 @@ export interface BuiltApp {
   stores: Stores;
   index: IndexHolder;
   reindexer: Reindexer;
+  /** knowledge/sources.json: sync by hand, last sync per source; schedules run while the app is up. */
+  sources: SourceRunner;
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
   spaces: SpacePolicy;
@@ -78,6 +84,15 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     logger,
     folderOf: (space) => spaceFolder(spaces.file, space),
   });
+  const sources = createSourceRunner({
+    knowledgeDir: config.knowledgeDir,
+    notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
+    lock: (name) => (stores.redis ? redisLock(stores.redis, `copilot:lock:source:${name}`) : inProcessLock),
+    reindexer,
+    logger,
+  });
+  if (config.sources.schedule) await sources.start();
+  desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
     logger,
@@ -94,7 +109,20 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       : {}),
   });
   const templates = loadTemplates(config.prompt.dir);
-  const generator = createAnswerGenerator(config, templates);
+  const generator = createAnswerGenerator(config, templates, metrics.llmAttempt);
+  // spaces.json may name a model per space (a cheaper one for one business line): one generator
+  // per model, same provider and fallback chain, created on first use.
+  const bySpaceModel = new Map<string, typeof generator>();
+  const generatorFor = (space: string) => {
+    const model = spaces.model(space);
+    if (!model || model === config.llm.model || config.llm.provider === 'offline') return generator;
+    let g = bySpaceModel.get(model);
+    if (!g) {
+      g = createAnswerGenerator({ ...config, llm: { ...config.llm, model } }, templates, metrics.llmAttempt);
+      bySpaceModel.set(model, g);
+    }
+    return g;
+  };
   const modes = {
     llm: config.llm.provider === 'openai' ? `openai (${config.llm.model})` : 'offline (extractive)',
     embeddings: embedder.id,
@@ -105,6 +133,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     index,
     embedder,
     generator,
+    generatorFor,
     memory: stores.memory,
     answers: stores.answers,
     cache: stores.cache,
@@ -177,6 +206,22 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     }),
   );
   http.mount(
+    '/api/console/insights',
+    insightsRouter({
+      insights: stores.insights,
+      answers: stores.answers,
+      saver: createAnswerSaver({
+        knowledgeDir: config.knowledgeDir,
+        reindexer,
+        logger,
+        folderOf: (space) => spaceFolder(spaces.file, space),
+      }),
+      reindexer,
+      knowledgeDir: config.knowledgeDir,
+      adminToken: config.adminToken,
+    }),
+  );
+  http.mount(
     '/',
     createHandoffRoutes({
       service: desk.service,
@@ -199,12 +244,14 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     stores,
     index,
     reindexer,
+    sources,
     handoffs: desk.service,
     spaces,
     rateLimiter,
     modes,
     surfaces,
     close: async () => {
+      sources.stop();
       await sync.stop();
       await desk.close();
       await stores.close();

@@ -51,6 +51,8 @@ export interface CopilotDeps {
   index: { current(): LoadedIndex };
   embedder: Embedder;
   generator: AnswerGenerator;
+  /** The generator for a space that names its own model in spaces.json; default `generator`. */
+  generatorFor?: (space: string) => AnswerGenerator;
   memory: ConversationStore;
   answers: AnswerStore;
   cache: AnswerCache;
@@ -145,6 +147,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       'question received',
     );
     record.standaloneQuestion = question;
+    const gen = deps.generatorFor?.(input.space) ?? deps.generator;
     try {
       if (wantsHuman(question)) {
         const history = await deps.memory.recent(input.conversationKey, 4);
@@ -196,7 +199,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       const standalone =
         note || !history.length
           ? question
-          : await deps.generator.condense(question, history, language, input.signal).catch((err: unknown) => {
+          : await gen.condense(question, history, language, input.signal).catch((err: unknown) => {
               logger.warn({ err, answerId }, 'condense failed; using the question as asked');
               return question;
             });
@@ -289,7 +292,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       };
       let result: Awaited<ReturnType<AnswerGenerator['generate']>>;
       try {
-        result = await deps.generator.generate(
+        result = await gen.generate(
           {
             question: standalone,
             language,
@@ -320,10 +323,10 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
       const usage = result.usage
-        ? { ...result.usage, costUsd: estimateCost(deps.generator.model, result.usage) }
+        ? { ...result.usage, costUsd: estimateCost(result.model ?? gen.model, result.usage) }
         : null;
       if (usage) record.usage = usage;
-      record.via = deps.generator.id === 'offline' ? 'offline' : 'llm';
+      record.via = gen.id === 'offline' || result.model === 'extractive' ? 'offline' : 'llm';
       if (isNoAnswer(result.text)) {
         record.answer = '';
         await handoff('no_answer', 'no_answer');

@@ -40,6 +40,8 @@ const Schema = z.object({
         label: z.string().optional(),
         /** Folders (relative to KNOWLEDGE_DIR) whose files belong to this space; default `<name>/`. */
         folders: z.array(Folder).min(1).optional(),
+        /** Chat model for this space (e.g. a cheaper one for one business line); default LLM_MODEL. */
+        model: z.string().min(1).max(200).optional(),
       }),
     )
     .default({}),
@@ -54,6 +56,8 @@ export interface SpacePolicy {
   /** The space a Slack conversation may use, or null when none (private default, etc.). */
   forSlack(team: string | undefined, channel: string | undefined): string | null;
   label(space: string): string;
+  /** The chat model spaces.json names for this space, if any. */
+  model(space: string): string | undefined;
   file: SpacesFile;
 }
 
@@ -84,6 +88,7 @@ export function createSpacePolicy(file: SpacesFile): SpacePolicy {
     file,
     isPublic,
     label: (space) => file.spaces[space]?.label ?? space,
+    model: (space) => file.spaces[space]?.model,
     forSlack(team, channel) {
       const byChannel = channel ? file.channels[channel] : undefined;
       if (byChannel) return byChannel;
@@ -121,6 +126,7 @@ export function livePolicy(
     isPublic: (space) => now().isPublic(space),
     forSlack: (team, channel) => now().forSlack(team, channel),
     label: (space) => now().label(space),
+    model: (space) => now().model(space),
     get file() {
       return now().file;
     },

@@ -7,6 +7,7 @@ import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
 import type { IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { AnswerStore } from '../memory/types.js';
+import type { SourceSyncView } from './blocks/sources.js';
 import type { DedupStore } from './dedup.js';
 import type { StreamOptions } from './stream/options.js';
 import type { ThreadStore } from './thread-store.js';
@@ -76,6 +77,8 @@ export interface SlackAppDeps {
    * used here (a private default), so the bot declines politely. Default: 'default'.
    */
   spaceFor?: (team: string, channel: string) => string | null;
+  /** The last sync per source (knowledge/sources.json) for `/copilot sync` and the App Home. */
+  sourceSyncs?: () => Promise<SourceSyncView[]>;
   /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
   stream?: Partial<StreamOptions>;
@@ -117,6 +120,7 @@ export interface SlackContext {
   threads: ThreadStore;
   desk: HandoffDesk | undefined;
   reindex: SlackAppDeps['reindex'];
+  sourceSyncs: SlackAppDeps['sourceSyncs'];
   spaceFor: (team: string, channel: string) => string | null;
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
   stream: Partial<StreamOptions>;

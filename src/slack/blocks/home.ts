@@ -5,6 +5,7 @@ import type { Feedback } from '../../memory/types.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { ACTION } from './ids.js';
 import { button, header, LIMITS, section } from './limits.js';
+import { buildSourceSyncBlocks, type SourceSyncView } from './sources.js';
 import { age, buildHandoffListBlocks, buildStatusBlocks } from './status.js';
 
 export type DownFeedback = { answerId: string; question: string } & Feedback;
@@ -16,6 +17,8 @@ export interface HomeViewInput {
   isAdmin: boolean;
   /** 'team': every open handoff and 👎 (the default); 'own': the user's own only. */
   scope?: 'team' | 'own';
+  /** Last sync per source (team only); null when it could not be read, absent to hide the part. */
+  sources?: SourceSyncView[] | null;
   /** A one-off line at the top, e.g. the result of a reindex started from this tab. */
   notice?: string;
 }
@@ -30,6 +33,15 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
       block_id: 'home_admin',
       elements: [button(ACTION.kbReindex, '🔄 Reindex knowledge base', 'reindex', 'primary')],
     });
+  }
+  if (input.sources !== undefined) {
+    blocks.push(
+      { type: 'divider' },
+      header('Sources'),
+      ...(input.sources === null
+        ? [section('_Sources unavailable._')]
+        : buildSourceSyncBlocks(input.sources)),
+    );
   }
   const own = input.scope === 'own';
   blocks.push(
