@@ -142,7 +142,12 @@ export interface Config {
   };
   adminToken: string | undefined;
   /** Daily model budgets (unset = unlimited): past one, answers are extractive and say why. */
-  budget: { tokensPerSpace?: number; tokensPerUser?: number; costPerSpaceUsd?: number; costPerUserUsd?: number };
+  budget: {
+    tokensPerSpace?: number;
+    tokensPerUser?: number;
+    costPerSpaceUsd?: number;
+    costPerUserUsd?: number;
+  };
   /** knowledge/sources.json connectors: Notion credentials and whether `npm start` runs the cron schedules. */
   sources: { notionToken: string | undefined; notionBaseUrl: string | undefined; schedule: boolean };
   safety: {
