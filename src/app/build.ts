@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
+import { CopilotError } from '../errors.js';
 import { withHandoffGate } from '../handoff/gate.js';
 import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
@@ -16,7 +17,10 @@ import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
 import { insightsHandoffNotifier } from '../insights/recorder.js';
 import { insightsRouter } from '../insights/routes.js';
+import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../llm/budget.js';
 import { createAnswerGenerator } from '../llm/index.js';
+import { createOfflineGenerator } from '../llm/offline.js';
+import { addPrices, hasPrice } from '../llm/pricing.js';
 import type { Logger } from '../logger.js';
 import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
@@ -109,6 +113,30 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
       : {}),
   });
   const templates = loadTemplates(config.prompt.dir);
+  addPrices(config.llm.prices);
+  const budget = createBudget({
+    limits: config.budget,
+    counter: stores.redis ? new RedisBudgetCounter(stores.redis) : new InProcessBudgetCounter(),
+    logger,
+  });
+  // A cost budget is only as good as the cost table: every configured model must be priced.
+  if (
+    budget &&
+    (config.budget.costPerSpaceUsd || config.budget.costPerUserUsd) &&
+    config.llm.provider !== 'offline'
+  ) {
+    const models = [config.llm.model, ...config.llm.fallbackModels, ...spaces.models()];
+    const unpriced = models.filter((m) => !hasPrice(m));
+    if (unpriced.length) {
+      throw new CopilotError(
+        'config:invalid',
+        `No price for model(s) ${unpriced.join(', ')}, so a cost budget cannot be kept.`,
+        {
+          hint: 'Add them to LLM_PRICES (USD per 1M tokens), or use a token budget instead.',
+        },
+      );
+    }
+  }
   const generator = createAnswerGenerator(config, templates, metrics.llmAttempt);
   // spaces.json may name a model per space (a cheaper one for one business line): one generator
   // per model, same provider and fallback chain, created on first use.
@@ -137,6 +165,8 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     embedder,
     generator,
     generatorFor,
+    budget,
+    overBudget: createOfflineGenerator(),
     memory: stores.memory,
     answers: stores.answers,
     cache: stores.cache,

@@ -1,5 +1,6 @@
 import { CopilotError, isCopilotError } from '../errors.js';
 import type { HandoffPort, HandoffReason } from '../handoff/types.js';
+import type { Budget } from '../llm/budget.js';
 import { detectLanguage } from '../llm/language.js';
 import { createLeakGuard, leaksProtectedText, templateFragments } from '../llm/leak-guard.js';
 import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../llm/postprocess.js';
@@ -67,6 +68,10 @@ export interface CopilotDeps {
   isPublic?: (space: string) => boolean;
   /** Content safety check on questions and streamed answers (src/safety); none when absent. */
   safety?: Safety;
+  /** Daily model budgets per space and user (src/llm/budget.ts); past one, `overBudget` answers. */
+  budget?: Budget | null;
+  /** What answers once a budget is spent: the offline extractive generator. */
+  overBudget?: AnswerGenerator;
 }
 
 export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
@@ -291,8 +296,15 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         say_(text);
       };
       let result: Awaited<ReturnType<AnswerGenerator['generate']>>;
+      // Past a daily budget the model is not asked: the extractive answer, marked, says why.
+      const budgetScope = { space: input.space, ...(input.user ? { user: input.user } : {}) };
+      const spent =
+        deps.budget && deps.overBudget && gen.id !== 'offline'
+          ? await deps.budget.exceeded(budgetScope)
+          : null;
+      const answerer = spent && deps.overBudget ? deps.overBudget : gen;
       try {
-        result = await gen.generate(
+        result = await answerer.generate(
           {
             question: standalone,
             language,
@@ -306,6 +318,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         stream(checked(guard.push(filter.end())));
         stream(checked(guard.end()));
         if (safetyGuard) stream(safetyGuard.end());
+        if (spent && !isNoAnswer(result.text)) {
+          const note = say(spent === 'space' ? 'budget_space' : 'budget_user', language);
+          stream(note);
+          result = { ...result, text: result.text + note };
+        }
       } catch (err) {
         if (input.signal?.aborted) {
           // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
@@ -326,7 +343,9 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         ? { ...result.usage, costUsd: estimateCost(result.model ?? gen.model, result.usage) }
         : null;
       if (usage) record.usage = usage;
-      record.via = gen.id === 'offline' || result.model === 'extractive' ? 'offline' : 'llm';
+      if (usage && deps.budget && !spent)
+        await deps.budget.spend(budgetScope, usage.totalTokens, usage.costUsd);
+      record.via = answerer.id === 'offline' || result.model === 'extractive' ? 'offline' : 'llm';
       if (isNoAnswer(result.text)) {
         record.answer = '';
         await handoff('no_answer', 'no_answer');

@@ -25,9 +25,20 @@ const PRICES: Record<string, { input: number; output: number }> = {
   'deepseek-chat': { input: 0.27, output: 1.1 },
 };
 
+/** Adds or overrides entries of the cost table (LLM_PRICES). */
+export function addPrices(prices: Record<string, { input: number; output: number }>): void {
+  for (const [model, price] of Object.entries(prices)) PRICES[model.toLowerCase()] = price;
+}
+
+/** Whether the cost table has an entry for the model (exactly or as a dated snapshot). */
+export function hasPrice(model: string): boolean {
+  const name = unprefixed(model);
+  return Object.keys(PRICES).some((key) => name === key || name.startsWith(`${key}-`));
+}
+
 /** Price of a model; unknown models (Ollama and other local servers, the offline extractor) cost 0. */
 export function modelPrice(model: string): { input: number; output: number } {
-  const name = model.toLowerCase();
+  const name = unprefixed(model);
   let best: string | undefined;
   for (const key of Object.keys(PRICES)) {
     if ((name === key || name.startsWith(`${key}-`)) && (!best || key.length > best.length)) best = key;
@@ -40,4 +51,9 @@ export function estimateCost(model: string, usage: Pick<Usage, 'promptTokens' | 
   const usd = (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000;
   // Round to a millionth of a cent: enough for per-answer records, free of float noise.
   return Math.round(usd * 1e8) / 1e8;
+}
+
+/** `anthropic:claude-3-5-haiku-latest` (a model named with its provider) is priced as its model. */
+function unprefixed(model: string): string {
+  return model.toLowerCase().replace(/^(?:openai|anthropic|google-genai|ollama):/, '');
 }

@@ -58,6 +58,8 @@ export interface SpacePolicy {
   label(space: string): string;
   /** The chat model spaces.json names for this space, if any. */
   model(space: string): string | undefined;
+  /** Every model a space names (for the cost table check). */
+  models(): string[];
   file: SpacesFile;
 }
 
@@ -89,6 +91,7 @@ export function createSpacePolicy(file: SpacesFile): SpacePolicy {
     isPublic,
     label: (space) => file.spaces[space]?.label ?? space,
     model: (space) => file.spaces[space]?.model,
+    models: () => [...new Set(Object.values(file.spaces).flatMap((s) => (s.model ? [s.model] : [])))],
     forSlack(team, channel) {
       const byChannel = channel ? file.channels[channel] : undefined;
       if (byChannel) return byChannel;
@@ -127,6 +130,7 @@ export function livePolicy(
     forSlack: (team, channel) => now().forSlack(team, channel),
     label: (space) => now().label(space),
     model: (space) => now().model(space),
+    models: () => now().models(),
     get file() {
       return now().file;
     },

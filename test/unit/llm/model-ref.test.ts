@@ -26,3 +26,12 @@ describe('model references', () => {
     );
   });
 });
+
+describe('prices of models named with their provider', () => {
+  it('are the prices of the model', async () => {
+    const { hasPrice, modelPrice } = await import('../../../src/llm/pricing.js');
+    expect(hasPrice('anthropic:claude-3-5-haiku-latest')).toBe(true);
+    expect(modelPrice('google-genai:gemini-2.0-flash')).toEqual(modelPrice('gemini-2.0-flash'));
+    expect(hasPrice('ollama:llama3.1')).toBe(false);
+  });
+});
