@@ -86,6 +86,9 @@ export interface SafetyGuard {
  * they do not start a keyword. Once tripped it swallows everything; the caller withholds the answer.
  * Cost per piece: the piece plus a bounded window, so an answer costs time linear in its length.
  */
+/** Characters a streaming check gathers before it scans (delays the stream by at most this much). */
+export const CHECK_BATCH = 24;
+
 export function createSafetyGuard(matcher: SafetyMatcher): SafetyGuard {
   // The longest keyword less one: a match cannot start further back without having ended already.
   // (Extra spaces inside a match, which normalising collapses, can let its first letters through.)
@@ -93,41 +96,52 @@ export function createSafetyGuard(matcher: SafetyMatcher): SafetyGuard {
   // Keywords are checked on the piece plus the last `keep` characters (enough to see a keyword
   // split across pieces); regexes, when there are any, on a longer window. Keeping the keyword
   // overlap short is what makes a streamed answer cost about its own length.
-  let tail = ''; // the last `keep` characters seen (checked again with the next piece)
-  let regexTail = ''; // the last REGEX_WINDOW characters seen
-  let held = ''; // not shown yet
+  let tail = ''; // the last `keep` characters checked (checked again with the next batch)
+  let regexTail = ''; // the last REGEX_WINDOW characters checked
+  let unchecked = ''; // arrived, not checked yet (pieces are checked in small batches)
+  let held = ''; // checked, not shown yet
   let hit: SafetyHit | null = null;
+  const check = (): string => {
+    const seen = tail + unchecked;
+    hit = matcher.checkKeywords(seen);
+    if (!hit && matcher.hasRegexes) {
+      const window = regexTail + unchecked;
+      hit = matcher.checkRegexes(window);
+      regexTail = window.slice(-REGEX_WINDOW);
+    }
+    if (hit) {
+      held = '';
+      unchecked = '';
+      return '';
+    }
+    tail = keep > 0 ? seen.slice(-keep) : '';
+    const pending = held + unchecked;
+    unchecked = '';
+    let cut = Math.max(pending.length - keep, 0);
+    // Never split a surrogate pair between what is shown and what is held.
+    const before = pending.charCodeAt(cut - 1);
+    if (cut > 0 && before >= 0xd800 && before <= 0xdbff) cut--;
+    held = pending.slice(cut);
+    return pending.slice(0, cut);
+  };
   return {
     get hit() {
       return hit;
     },
     push(text) {
-      if (hit) return '';
-      if (!text) return '';
-      const seen = tail + text;
-      hit = matcher.checkKeywords(seen);
-      if (!hit && matcher.hasRegexes) {
-        const window = regexTail + text;
-        hit = matcher.checkRegexes(window);
-        regexTail = window.slice(-REGEX_WINDOW);
-      }
-      if (hit) {
-        held = '';
-        return '';
-      }
-      tail = keep > 0 ? seen.slice(-keep) : '';
-      const pending = held + text;
-      let cut = Math.max(pending.length - keep, 0);
-      // Never split a surrogate pair between what is shown and what is held.
-      const before = pending.charCodeAt(cut - 1);
-      if (cut > 0 && before >= 0xd800 && before <= 0xdbff) cut--;
-      held = pending.slice(cut);
-      return pending.slice(0, cut);
+      if (hit || !text) return '';
+      unchecked += text;
+      // Tokens are a few characters long: checking every one would rescan the overlap each time.
+      // A batch of CHECK_BATCH characters costs one scan of the overlap plus the batch.
+      return unchecked.length < CHECK_BATCH ? '' : check();
     },
     end() {
-      const rest = hit ? '' : held;
+      if (hit) return '';
+      const out = unchecked ? check() : '';
+      if (hit) return '';
+      const rest = held;
       held = '';
-      return rest;
+      return out + rest;
     },
   };
 }

@@ -19,8 +19,12 @@ export interface SafetyRule {
 
 /** What keyword matching compares: NFKC (full-width → ASCII), lower case, spacing collapsed. */
 export function normaliseForSafety(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ');
+  // NFKC only changes non-ASCII text; skipping it for ASCII pieces is most of a streamed answer's cost.
+  const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  return folded.toLowerCase().replace(/\s+/gu, ' ');
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 export function parseSafetyList(list: string, text: string): SafetyRule[] {
   const rules: SafetyRule[] = [];

@@ -89,7 +89,7 @@ describe('content safety', () => {
     fake.setReplier(() => 'Sure. Returns take 30 days, and here is how to make a bomb: step one is secret.');
     const r = await chat(running.url, { message: 'What is the return window for a kettle?' });
     const tokens = r.of('token').map((t) => t.text as string);
-    expect(tokens.length).toBeGreaterThan(3);
+    expect(tokens.length).toBeGreaterThan(1); // streamed in pieces (the guard checks small batches)
     expect(tokens.join('')).not.toMatch(/bomb/i);
     expect(r.text()).toMatch(/stopped this answer/);
     expect(r.of('sources').at(-1)).toEqual({ sources: [] });
