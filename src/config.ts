@@ -46,7 +46,7 @@ const schema = z.object({
   BUDGET_DAILY_COST_PER_SPACE_USD: z.coerce.number().positive().optional(),
   BUDGET_DAILY_COST_PER_USER_USD: z.coerce.number().positive().optional(),
   LLM_PRICES: optionalString,
-  LLM_FALLBACK_OFFLINE: bool.default(false),
+  LLM_FALLBACK_OFFLINE: bool.default(true),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),

@@ -26,6 +26,8 @@ beforeAll(async () => {
     LLM_MODEL: 'gpt-4o-mini',
     LLM_TIMEOUT_MS: '1500',
     LLM_MAX_RETRIES: '1',
+    // Failures end in a handoff here; the offline stand-in is tested in fallback-chain.test.ts.
+    LLM_FALLBACK_OFFLINE: 'false',
   });
 });
 afterAll(async () => {

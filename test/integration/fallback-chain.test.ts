@@ -27,7 +27,7 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'sk-test-not-a-real-key',
     LLM_MODEL: 'primary-model',
     LLM_FALLBACK_MODELS: 'backup-model, last-model',
-    LLM_FALLBACK_OFFLINE: 'true',
+    // LLM_FALLBACK_OFFLINE is left at its default (on): every model failing ends in the offline answer.
     LLM_TIMEOUT_MS: '1500',
     LLM_MAX_RETRIES: '0',
   });

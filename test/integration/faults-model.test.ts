@@ -48,6 +48,8 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'sk-test-model-faults-key',
     LLM_TIMEOUT_MS: String(TIMEOUT_MS),
     LLM_MAX_RETRIES: '1',
+    // The model's failure modes themselves: no offline answer standing in (fallback-chain.test.ts).
+    LLM_FALLBACK_OFFLINE: 'false',
   });
 });
 afterAll(async () => {

@@ -58,7 +58,7 @@ describe.each(cases)('LLM_PROVIDER=$provider through the app', (c) => {
       expect(status.modes.llm).toBe(`${c.provider} (${c.model})`);
       const r = await chat(running.url, { message: 'What is the return window for home goods?' });
       expect(r.done()).toMatchObject({ decision: 'answer' });
-      expect(r.of('token').length).toBeGreaterThan(3);
+      expect(r.of('token').length).toBeGreaterThan(1); // streamed in pieces (the safety guard checks small batches)
       expect(r.text()).toContain('30 days');
       const usage = r.done().usage as { promptTokens: number; completionTokens: number; costUsd: number };
       expect(usage.promptTokens).toBe(PROMPT_TOKENS);
