@@ -47,7 +47,12 @@ export interface BuiltApp {
 }
 
 /** Wires every adapter from config. main.ts listens; tests call this with their own config. */
-export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp> {
+export interface BuildOptions {
+  /** Clock for freshness (valid_from / valid_until, review_after); tests inject one. Default Date.now. */
+  now?: () => number;
+}
+
+export async function buildApp(config: Config, logger: Logger, opts: BuildOptions = {}): Promise<BuiltApp> {
   const startupPolicy = loadSpacePolicy(config.knowledgeDir);
   const embedder = await createIndexEmbedder(config);
   await ensureIndex(config, embedder, logger);
@@ -120,6 +125,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     },
     modes: { ...modes, memory: stores.mode },
     logger,
+    ...(opts.now ? { now: opts.now } : {}),
     observer: metrics.observer,
     isPublic: spaces.isPublic,
     safety,
