@@ -29,6 +29,8 @@ export interface SourceRef {
   headingPath?: string[];
   page?: number;
   snippet: string;
+  /** The document's date (ISO): front matter `updated`/`date`, else the file mtime at index time. */
+  updatedAt?: string;
 }
 
 export type Decision = 'answer' | 'clarify' | 'escalate';

@@ -24,12 +24,14 @@ afterAll(async () => {
   fs.rmSync(kb.root, { recursive: true, force: true });
 });
 
-async function cited(message: string): Promise<{ sources: string[]; text: string }> {
+type Ref = { source: string; updatedAt?: string };
+
+async function cited(message: string): Promise<{ sources: string[]; refs: Ref[]; text: string }> {
   const r = await chat(running.url, { message });
   expect(r.status).toBe(200);
-  const sources = ((r.of('sources')[0]?.sources ?? []) as Array<{ source: string }>).map((s) => s.source);
+  const refs = (r.of('sources')[0]?.sources ?? []) as Ref[];
   const options = ((r.of('clarify')[0]?.options ?? []) as Array<{ source: string }>).map((o) => o.source);
-  return { sources: [...sources, ...options], text: r.text() };
+  return { sources: [...refs.map((s) => s.source), ...options], refs, text: r.text() };
 }
 
 describe('freshness: valid_from / valid_until at query time', () => {
@@ -42,6 +44,8 @@ describe('freshness: valid_from / valid_until at query time', () => {
     expect(jan.sources).not.toContain('zephyr-spring.md');
     expect(jan.text).toMatch(/FROST10/);
     expect(jan.text).not.toMatch(/BLOOM15/);
+    // Citations carry the document's date: front matter `updated`.
+    expect(jan.refs.find((r) => r.source === 'zephyr-winter.md')?.updatedAt).toBe('2026-01-02T00:00:00.000Z');
 
     // Still valid on its last day (a plain date means the whole day).
     now = Date.parse('2026-01-31T23:00:00Z');
@@ -61,5 +65,10 @@ describe('freshness: valid_from / valid_until at query time', () => {
     expect(spring.sources).not.toContain('zephyr-winter.md');
     expect(spring.text).toMatch(/BLOOM15/);
     expect(spring.text).not.toMatch(/FROST10/);
+    // No `updated`/`date` in its front matter: the file's mtime at index time.
+    const mtime = fs.statSync(path.join(kb.knowledgeDir, 'zephyr-spring.md')).mtimeMs;
+    expect(spring.refs.find((r) => r.source === 'zephyr-spring.md')?.updatedAt).toBe(
+      new Date(mtime).toISOString(),
+    );
   });
 });

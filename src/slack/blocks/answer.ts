@@ -50,6 +50,16 @@ export function decodeAskHumanValue(raw: string | undefined): AskHumanValue {
   }
 }
 
+/**
+ * " · updated 3 days ago" as a Slack date token: the client renders `{ago}` relative to when the
+ * message is read, so an old answer never claims a stale "today". The fallback is the plain date.
+ */
+export function updatedToken(iso: string | undefined): string {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(t)) return '';
+  return ` · <!date^${Math.floor(t / 1000)}^updated {ago}|updated ${new Date(t).toISOString().slice(0, 10)}>`;
+}
+
 /** One context line per source, `[n] Title › Heading, p. 3`; the tenth says how many more. */
 export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | null {
   if (sources.length === 0) return null;
@@ -60,7 +70,7 @@ export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | nu
       .filter(Boolean)
       .join(', ');
     const label = oneLine(`${s.title || s.source}${where ? ` — ${where}` : ''}`);
-    return `*[${s.n}]* ${escapeMrkdwn(truncate(label, 150))}`;
+    return `*[${s.n}]* ${escapeMrkdwn(truncate(label, 150))}${updatedToken(s.updatedAt)}`;
   });
   if (sources.length > shown.length) lines.push(`+${sources.length - shown.length} more`);
   return context(lines);
