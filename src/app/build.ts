@@ -9,6 +9,7 @@ import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
 import { adminSafetyRouter } from '../http/routes/admin-safety.js';
+import { reviewDueRouter } from '../http/routes/review-due.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -172,6 +173,11 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     rateLimit: { limiter: rateLimiter },
     statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
+  // Documents past their review_after date, for admins (console page and App Home).
+  http.mount(
+    '/api/console/review-due',
+    reviewDueRouter({ index, adminToken: config.adminToken, ...(opts.now ? { now: opts.now } : {}) }),
+  );
   // Source links of web answers: public spaces only, files of the served index only.
   http.mount(
     '/api/sources',

@@ -7,6 +7,7 @@ import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.j
 const kb = copyKnowledge();
 let running: RunningApp;
 let now = Date.parse('2026-01-15T12:00:00Z');
+const TOKEN = 'review-admin-token';
 
 beforeAll(async () => {
   fs.writeFileSync(
@@ -17,7 +18,18 @@ beforeAll(async () => {
     path.join(kb.knowledgeDir, 'zephyr-spring.md'),
     '---\ntitle: Zephyr spring sale\nvalid_from: 2027-03-01\n---\n# Zephyr spring sale\n\nThe Zephyr sale coupon code is BLOOM15 and gives 15% off every order.\n',
   );
-  running = await startApp({ KNOWLEDGE_DIR: kb.knowledgeDir, INDEX_DIR: kb.indexDir }, { now: () => now });
+  fs.writeFileSync(
+    path.join(kb.knowledgeDir, 'holiday-returns.md'),
+    '---\ntitle: Holiday returns\nreview_after: 2026-01-10\nupdated: 2025-11-20\n---\n# Holiday returns\n\nGifts bought in December can be returned until January 31.\n',
+  );
+  fs.writeFileSync(
+    path.join(kb.knowledgeDir, 'apparel', 'sizing.md'),
+    '---\ntitle: Sizing chart\nreview_after: 2026-06-01\n---\n# Sizing\n\nOur sizes run small; order one size up.\n',
+  );
+  running = await startApp(
+    { KNOWLEDGE_DIR: kb.knowledgeDir, INDEX_DIR: kb.indexDir, ADMIN_TOKEN: TOKEN },
+    { now: () => now },
+  );
 });
 afterAll(async () => {
   await running?.close();
@@ -70,5 +82,36 @@ describe('freshness: valid_from / valid_until at query time', () => {
     expect(spring.refs.find((r) => r.source === 'zephyr-spring.md')?.updatedAt).toBe(
       new Date(mtime).toISOString(),
     );
+  });
+});
+
+describe('review_after: documents due for review, for admins', () => {
+  const get = (token?: string) =>
+    fetch(
+      `${running.url}/api/console/review-due`,
+      token ? { headers: { authorization: `Bearer ${token}` } } : {},
+    );
+
+  it('lists documents past review_after, by the injected clock, only with ADMIN_TOKEN', async () => {
+    expect((await get()).status).toBe(401);
+    expect((await get('wrong')).status).toBe(401);
+    now = Date.parse('2026-01-15T12:00:00Z');
+    const jan = (await (await get(TOKEN)).json()) as { documents: Array<Record<string, unknown>> };
+    expect(jan.documents).toEqual([
+      {
+        space: 'default',
+        source: 'holiday-returns.md',
+        title: 'Holiday returns',
+        reviewAfter: '2026-01-10T00:00:00.000Z',
+        updatedAt: '2025-11-20T00:00:00.000Z',
+        overdueDays: 5,
+      },
+    ]);
+    now = Date.parse('2026-06-02T00:00:00Z');
+    const june = (await (await get(TOKEN)).json()) as { documents: Array<{ source: string; space: string }> };
+    expect(june.documents.map((d) => `${d.space}:${d.source}`)).toEqual([
+      'default:holiday-returns.md',
+      'apparel:apparel/sizing.md',
+    ]);
   });
 });
