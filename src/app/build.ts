@@ -20,6 +20,7 @@ import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
+import { type ReviewItem, reviewDue } from '../retrieval/review.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
 import { createModerationClient } from '../safety/moderation.js';
@@ -30,6 +31,8 @@ import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
 
 export interface BuiltApp {
+  /** Documents of the served index past their review_after date (admins: console, App Home). */
+  reviewDue(): ReviewItem[];
   config: Config;
   http: HttpApp;
   copilot: Copilot;
@@ -216,6 +219,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     rateLimiter,
     modes,
     surfaces,
+    reviewDue: () => reviewDue(index.current(), opts.now?.() ?? Date.now()),
     close: async () => {
       await sync.stop();
       await desk.close();

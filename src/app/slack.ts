@@ -35,6 +35,7 @@ export async function attachSlack(
     logger: slackLogger,
     reindex: reindexHook(built.reindexer),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
+    reviewDue: () => built.reviewDue(),
     onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
     ...opts,
     ...(stores.redis

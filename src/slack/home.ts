@@ -24,12 +24,15 @@ export async function publishHome(
     // Someone outside the team sees only their own 👎: look further back to find them.
     settle<DownFeedback[]>(ctx, 'feedback', () => ctx.answers.recentFeedback(team ? 10 : 100, 'down'), []),
   ]);
+  const isAdmin = ctx.isAdmin(userId);
+  const reviewDue = isAdmin ? await settle(ctx, 'review', async () => ctx.reviewDue(), []) : [];
   const view = buildHomeView({
     indexStatus,
     openHandoffs: team ? openHandoffs : openHandoffs.filter((t) => t.asker === userId),
     recentDown: team ? recentDown : recentDown.filter((f) => f.user === userId),
     scope: team ? 'team' : 'own',
-    isAdmin: ctx.isAdmin(userId),
+    isAdmin,
+    reviewDue,
     ...(notice ? { notice } : {}),
   });
   try {
