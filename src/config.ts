@@ -56,6 +56,9 @@ const schema = z.object({
   SLACK_ADMIN_USERS: csv,
   SLACK_ANSWER_EDITORS: csv,
   ADMIN_TOKEN: optionalString,
+  NOTION_TOKEN: optionalString,
+  NOTION_BASE_URL: optionalString,
+  SOURCES_SCHEDULE: bool.default(true),
   ANNOTATION_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.8),
   ANSWER_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.22),
   HANDOFF_REMIND_MINUTES: z.coerce.number().positive().default(15),
@@ -120,6 +123,8 @@ export interface Config {
     enabled: boolean;
   };
   adminToken: string | undefined;
+  /** knowledge/sources.json connectors: Notion credentials and whether `npm start` runs the cron schedules. */
+  sources: { notionToken: string | undefined; notionBaseUrl: string | undefined; schedule: boolean };
   safety: {
     /** Folder of `*.txt` lists (default KNOWLEDGE_DIR/safety, never indexed as knowledge). */
     dir: string;
@@ -203,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: Boolean(e.SLACK_BOT_TOKEN),
     },
     adminToken: e.ADMIN_TOKEN,
+    sources: { notionToken: e.NOTION_TOKEN, notionBaseUrl: e.NOTION_BASE_URL, schedule: e.SOURCES_SCHEDULE },
     safety: {
       dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
       onQuestion: e.SAFETY_ON_QUESTION,

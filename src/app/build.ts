@@ -26,6 +26,7 @@ import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../r
 import { createModerationClient } from '../safety/moderation.js';
 import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
+import { createSourceRunner, type SourceRunner } from '../sources/scheduler.js';
 import { createHandoffDesk } from './handoff-desk.js';
 import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
@@ -39,6 +40,8 @@ export interface BuiltApp {
   stores: Stores;
   index: IndexHolder;
   reindexer: Reindexer;
+  /** knowledge/sources.json: sync by hand, last sync per source; schedules run while the app is up. */
+  sources: SourceRunner;
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
   spaces: SpacePolicy;
@@ -87,6 +90,14 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     logger,
     folderOf: (space) => spaceFolder(spaces.file, space),
   });
+  const sources = createSourceRunner({
+    knowledgeDir: config.knowledgeDir,
+    notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
+    lock: (name) => (stores.redis ? redisLock(stores.redis, `copilot:lock:source:${name}`) : inProcessLock),
+    reindexer,
+    logger,
+  });
+  if (config.sources.schedule) await sources.start();
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
     logger,
@@ -214,6 +225,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     stores,
     index,
     reindexer,
+    sources,
     handoffs: desk.service,
     spaces,
     rateLimiter,
@@ -221,6 +233,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     surfaces,
     reviewDue: () => reviewDue(index.current(), opts.now?.() ?? Date.now()),
     close: async () => {
+      sources.stop();
       await sync.stop();
       await desk.close();
       await stores.close();

@@ -34,6 +34,15 @@ export async function attachSlack(
     answers: stores.answers,
     logger: slackLogger,
     reindex: reindexHook(built.reindexer),
+    sourceSyncs: async () =>
+      (await built.sources.lastSyncs()).map(({ source, last, lastGood }) => ({
+        name: source.name,
+        type: source.type,
+        space: source.space,
+        ...(source.schedule ? { schedule: source.schedule } : {}),
+        last,
+        lastGood,
+      })),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
     reviewDue: () => built.reviewDue(),
     onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),

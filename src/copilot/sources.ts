@@ -17,6 +17,17 @@ export function dedupePerSource(hits: SearchHit[], perSource: number, k: number)
   return out;
 }
 
+/** A document's `url` front matter as a citation link: absolute http(s) only, never `javascript:`. */
+export function linkOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Source references for the passages the prompt actually numbered, keyed by their [n]. */
 export function toSourceRefs(passages: PromptPassage[], hits: SearchHit[]): SourceRef[] {
   // The prompt builder numbers passages 1..n in the rank order of `hits`.
@@ -31,6 +42,7 @@ export function toSourceRefs(passages: PromptPassage[], hits: SearchHit[]): Sour
       chunkId: chunk?.id ?? '',
       ...(chunk?.headingPath?.length ? { headingPath: chunk.headingPath } : {}),
       ...(chunk?.page ? { page: chunk.page } : {}),
+      ...(linkOf(chunk?.meta?.['url']) ? { url: linkOf(chunk?.meta?.['url']) } : {}),
       snippet: p.text.replace(/\s+/g, ' ').slice(0, 240),
       ...(date !== undefined ? { updatedAt: new Date(date).toISOString() } : {}),
     };

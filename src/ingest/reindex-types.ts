@@ -1,7 +1,14 @@
 import type { IndexSummary, IngestProgress } from './types.js';
 
 /** Who asked for a reindex: every trigger runs the same job. */
-export type ReindexTrigger = 'cli' | 'startup' | 'slack_command' | 'app_home' | 'http' | 'saved_answer';
+export type ReindexTrigger =
+  | 'cli'
+  | 'startup'
+  | 'slack_command'
+  | 'app_home'
+  | 'http'
+  | 'saved_answer'
+  | 'source_sync';
 
 export interface ReindexJob {
   id: string;

@@ -28,6 +28,8 @@ export interface SourceRef {
   chunkId: string;
   headingPath?: string[];
   page?: number;
+  /** The original page (front matter `url`, e.g. a synced website or Notion page): the citation links there. */
+  url?: string;
   snippet: string;
   /** The document's date (ISO): front matter `updated`/`date`, else the file mtime at index time. */
   updatedAt?: string;

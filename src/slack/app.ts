@@ -171,6 +171,7 @@ function buildContext(
     threads: deps.threads ?? new InProcessThreadStore(),
     desk: deps.desk,
     reindex: deps.reindex,
+    sourceSyncs: deps.sourceSyncs,
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,
     stream: deps.stream ?? {},

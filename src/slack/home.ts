@@ -2,6 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { CopilotStatus } from '../copilot/types.js';
 import type { HandoffTicket } from '../handoff/types.js';
 import { buildHomeView, type DownFeedback } from './blocks/home.js';
+import type { SourceSyncView } from './blocks/sources.js';
 import { errorSummary } from './slack-errors.js';
 import type { SlackContext } from './types.js';
 
@@ -18,11 +19,15 @@ export async function publishHome(
   notice?: string,
 ): Promise<void> {
   const team = await settle(ctx, 'access', () => ctx.canSeeDesk(userId), false);
-  const [indexStatus, openHandoffs, recentDown] = await Promise.all([
+  const [indexStatus, openHandoffs, recentDown, sources] = await Promise.all([
     settle<CopilotStatus | null>(ctx, 'status', () => ctx.copilot.status(), null),
     settle<HandoffTicket[]>(ctx, 'handoffs', () => ctx.handoffs.list({ status: ['open', 'claimed'] }), []),
     // Someone outside the team sees only their own 👎: look further back to find them.
     settle<DownFeedback[]>(ctx, 'feedback', () => ctx.answers.recentFeedback(team ? 10 : 100, 'down'), []),
+    // Sources and their errors are for the team (admins, handoff channel), like every handoff.
+    team && ctx.sourceSyncs
+      ? settle<SourceSyncView[] | null>(ctx, 'sources', ctx.sourceSyncs, null)
+      : Promise.resolve(undefined),
   ]);
   const isAdmin = ctx.isAdmin(userId);
   const reviewDue = isAdmin ? await settle(ctx, 'review', async () => ctx.reviewDue(), []) : [];
@@ -33,6 +38,7 @@ export async function publishHome(
     scope: team ? 'team' : 'own',
     isAdmin,
     reviewDue,
+    ...(sources !== undefined ? { sources } : {}),
     ...(notice ? { notice } : {}),
   });
   try {

@@ -8,6 +8,7 @@ import type { IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { AnswerStore } from '../memory/types.js';
 import type { ReviewItem } from '../retrieval/review.js';
+import type { SourceSyncView } from './blocks/sources.js';
 import type { DedupStore } from './dedup.js';
 import type { StreamOptions } from './stream/options.js';
 import type { ThreadStore } from './thread-store.js';
@@ -79,6 +80,8 @@ export interface SlackAppDeps {
   spaceFor?: (team: string, channel: string) => string | null;
   /** Documents past their review_after date, shown to admins on the App Home. Absent → not shown. */
   reviewDue?: () => ReviewItem[];
+  /** The last sync per source (knowledge/sources.json) for `/copilot sync` and the App Home. */
+  sourceSyncs?: () => Promise<SourceSyncView[]>;
   /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
   stream?: Partial<StreamOptions>;
@@ -120,6 +123,7 @@ export interface SlackContext {
   threads: ThreadStore;
   desk: HandoffDesk | undefined;
   reindex: SlackAppDeps['reindex'];
+  sourceSyncs: SlackAppDeps['sourceSyncs'];
   spaceFor: (team: string, channel: string) => string | null;
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
   stream: Partial<StreamOptions>;

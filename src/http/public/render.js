@@ -101,7 +101,7 @@ export function systemNote(text) {
 }
 
 /**
- * @typedef {{ n: number, source: string, title: string, space?: string, headingPath?: string[], page?: number, updatedAt?: string }} Source
+ * @typedef {{ n: number, source: string, title: string, space?: string, headingPath?: string[], page?: number, url?: string, updatedAt?: string }} Source
  * @typedef {{ question: string, label: string, source: string }} ClarifyOption
  */
 
@@ -113,10 +113,12 @@ export function systemNote(text) {
  */
 export function sourceTitle(s) {
   const label = s.title || s.source;
-  if (!s.space || !s.source) return h('span', 'src-title', label);
+  // A synced website or Notion page links to the page itself (http/https only).
+  const external = typeof s.url === 'string' && /^https?:\/\//i.test(s.url) ? s.url : undefined;
+  if (!external && (!s.space || !s.source)) return h('span', 'src-title', label);
   const a = h('a', 'src-title', label);
   const path = s.source.split('/').map(encodeURIComponent).join('/');
-  a.setAttribute('href', `/api/sources/${encodeURIComponent(s.space)}/${path}`);
+  a.setAttribute('href', external ?? `/api/sources/${encodeURIComponent(s.space)}/${path}`);
   a.setAttribute('target', '_blank');
   a.setAttribute('rel', 'noopener noreferrer');
   a.dataset.testid = 'source-link';

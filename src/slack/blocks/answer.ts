@@ -70,7 +70,10 @@ export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | nu
       .filter(Boolean)
       .join(', ');
     const label = oneLine(`${s.title || s.source}${where ? ` — ${where}` : ''}`);
-    return `*[${s.n}]* ${escapeMrkdwn(truncate(label, 150))}${updatedToken(s.updatedAt)}`;
+    const text = escapeMrkdwn(truncate(label, 150));
+    // A synced page links to where it lives; `<`, `>` and `|` would end Slack's link syntax early.
+    const link = s.url ? s.url.replace(/[<>|]/g, (c) => encodeURIComponent(c)) : undefined;
+    return `*[${s.n}]* ${link ? `<${link}|${text.replace(/\|/g, '¦')}>` : text}${updatedToken(s.updatedAt)}`;
   });
   if (sources.length > shown.length) lines.push(`+${sources.length - shown.length} more`);
   return context(lines);

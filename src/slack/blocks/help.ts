@@ -20,6 +20,7 @@ export function buildHelpBlocks(): types.KnownBlock[] {
         '`/copilot status`: knowledge base and modes',
         '`/copilot handoffs`: questions waiting for a teammate',
         '`/copilot reindex`: rebuild the knowledge base (admins)',
+        '`/copilot sync`: last sync of each website / Notion source',
         '`/copilot help`: this message',
       ].join('\n'),
     ),

@@ -6,6 +6,7 @@ import type { ReviewItem } from '../../retrieval/review.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { ACTION } from './ids.js';
 import { button, header, LIMITS, section } from './limits.js';
+import { buildSourceSyncBlocks, type SourceSyncView } from './sources.js';
 import { age, buildHandoffListBlocks, buildStatusBlocks } from './status.js';
 
 export type DownFeedback = { answerId: string; question: string } & Feedback;
@@ -17,6 +18,8 @@ export interface HomeViewInput {
   isAdmin: boolean;
   /** 'team': every open handoff and 👎 (the default); 'own': the user's own only. */
   scope?: 'team' | 'own';
+  /** Last sync per source (team only); null when it could not be read, absent to hide the part. */
+  sources?: SourceSyncView[] | null;
   /** A one-off line at the top, e.g. the result of a reindex started from this tab. */
   notice?: string;
   /** Documents past their review_after date (shown to admins only). */
@@ -34,6 +37,15 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
       elements: [button(ACTION.kbReindex, '🔄 Reindex knowledge base', 'reindex', 'primary')],
     });
     if (input.reviewDue?.length) blocks.push(...buildReviewBlocks(input.reviewDue));
+  }
+  if (input.sources !== undefined) {
+    blocks.push(
+      { type: 'divider' },
+      header('Sources'),
+      ...(input.sources === null
+        ? [section('_Sources unavailable._')]
+        : buildSourceSyncBlocks(input.sources)),
+    );
   }
   const own = input.scope === 'own';
   blocks.push(

@@ -5,9 +5,10 @@ import { type CommandArgs, ephemeral } from './args.js';
 import { commandQuestion } from './copilot-question.js';
 import { commandReindex } from './copilot-reindex.js';
 import { commandHandoffs, commandStatus } from './copilot-status.js';
+import { commandSync } from './copilot-sync.js';
 
 /**
- * `/copilot help | status | reindex | handoffs | <question>`. A keyword alone is a subcommand;
+ * `/copilot help | status | reindex | sync | handoffs | <question>`. A keyword alone is a subcommand;
  * anything longer ("status of order 1234?") is a question. Acked at once: Slack allows 3 s.
  */
 export function copilotCommand(ctx: SlackContext) {
@@ -22,6 +23,8 @@ export function copilotCommand(ctx: SlackContext) {
         await commandStatus(ctx, args);
       } else if (keyword === 'reindex') {
         await commandReindex(ctx, args);
+      } else if (keyword === 'sync') {
+        await commandSync(ctx, args);
       } else if (keyword === 'handoffs') {
         await commandHandoffs(ctx, args);
       } else {
