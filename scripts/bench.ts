@@ -8,8 +8,10 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import hnswlib from 'hnswlib-node';
 import { generateCorpus, mulberry32, sectionText } from '../src/bench/corpus.js';
+import { insightsBench } from '../src/bench/insights.js';
 import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
+import { CopilotError } from '../src/errors.js';
 import { runIndex } from '../src/ingest/indexer.js';
 import type { IngestProgress } from '../src/ingest/types.js';
 import { createLocalEmbedder } from '../src/retrieval/embedders/local.js';
@@ -19,7 +21,7 @@ import { nativeBuildLevel } from '../src/retrieval/native-build.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 
 const USAGE = `
-Usage: npm run bench -- [--chunks N] [--queries N] [--json]
+Usage: npm run bench -- [--chunks N] [--queries N] [--insights-records N] [--insights-only] [--json]
 Measures index build, incremental update and query speed/recall on a generated corpus
 (default 100,000 chunks, local embedder dimensions). Prints progress on stderr.`;
 
@@ -56,9 +58,21 @@ runCli(async () => {
       'soak-seconds': { type: 'string', default: '60' },
       'skip-serving': { type: 'boolean' },
       json: { type: 'boolean' },
+      'insights-records': { type: 'string', default: '1000000' },
+      'insights-only': { type: 'boolean' },
     },
     USAGE,
   );
+  const insightsRecords = Number(values['insights-records']);
+  if (!Number.isInteger(insightsRecords) || insightsRecords < 1) {
+    throw new CopilotError('cli:usage', '--insights-records must be a positive integer', { hint: USAGE });
+  }
+  // Insights: answer records in a private redis-server, dashboard query p95 and memory.
+  const insights = await insightsBench({ records: insightsRecords, log });
+  if (values['insights-only']) {
+    process.stdout.write(`${JSON.stringify(insights, null, values.json ? 0 : 2)}\n`);
+    return 0;
+  }
   const n = Number(values.chunks);
   const nq = Number(values.queries);
   const config = loadConfig({ ...process.env, EMBEDDINGS: 'local' });
@@ -202,7 +216,7 @@ runCli(async () => {
     const serving = values['skip-serving']
       ? {}
       : await servingBench(knowledgeDir, indexDir, values['soak-seconds'] ?? '60');
-    const all = { ...result, ...serving };
+    const all = { ...result, ...serving, ...insights };
     if (values.json) process.stdout.write(`${JSON.stringify(all)}\n`);
     else process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
     return 0;

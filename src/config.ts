@@ -35,6 +35,13 @@ const schema = z.object({
   LLM_MODEL: z.string().default('gpt-4o-mini'),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LLM_FALLBACK_MODELS: csv,
+  BUDGET_DAILY_TOKENS_PER_SPACE: z.coerce.number().int().positive().optional(),
+  BUDGET_DAILY_TOKENS_PER_USER: z.coerce.number().int().positive().optional(),
+  BUDGET_DAILY_COST_PER_SPACE_USD: z.coerce.number().positive().optional(),
+  BUDGET_DAILY_COST_PER_USER_USD: z.coerce.number().positive().optional(),
+  LLM_PRICES: optionalString,
+  LLM_FALLBACK_OFFLINE: bool.default(false),
   EMBEDDINGS: z.enum(['local', 'openai']).default('local'),
   EMBEDDING_MODEL: z.string().default('text-embedding-3-small'),
   EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
@@ -101,7 +108,18 @@ export interface Config {
   indexDir: string;
   redisUrl: string | undefined;
   openai: { apiKey: string | undefined; baseURL: string | undefined };
-  llm: { provider: 'openai' | 'offline'; model: string; timeoutMs: number; maxRetries: number };
+  llm: {
+    provider: 'openai' | 'offline';
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Tried in order after `model` fails (429/5xx/timeout/cut before the first token). */
+    fallbackModels: string[];
+    /** Extra entries for the cost table (LLM_PRICES: {"model": {"input": usd/1M, "output": usd/1M}}). */
+    prices: Record<string, { input: number; output: number }>;
+    /** After every model failed: the offline extractive answer, marked, instead of a handoff. */
+    fallbackOffline: boolean;
+  };
   embeddings: {
     kind: 'local' | 'openai';
     model: string;
@@ -123,6 +141,13 @@ export interface Config {
     enabled: boolean;
   };
   adminToken: string | undefined;
+  /** Daily model budgets (unset = unlimited): past one, answers are extractive and say why. */
+  budget: {
+    tokensPerSpace?: number;
+    tokensPerUser?: number;
+    costPerSpaceUsd?: number;
+    costPerUserUsd?: number;
+  };
   /** knowledge/sources.json connectors: Notion credentials and whether `npm start` runs the cron schedules. */
   sources: { notionToken: string | undefined; notionBaseUrl: string | undefined; schedule: boolean };
   safety: {
@@ -187,7 +212,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     indexDir: path.resolve(e.INDEX_DIR),
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
-    llm: { provider, model: e.LLM_MODEL, timeoutMs: e.LLM_TIMEOUT_MS, maxRetries: e.LLM_MAX_RETRIES },
+    llm: {
+      provider,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+      fallbackModels: e.LLM_FALLBACK_MODELS,
+      prices: parsePrices(e.LLM_PRICES),
+      fallbackOffline: e.LLM_FALLBACK_OFFLINE,
+    },
     embeddings: {
       kind: e.EMBEDDINGS,
       model: e.EMBEDDING_MODEL,
@@ -208,6 +241,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       enabled: Boolean(e.SLACK_BOT_TOKEN),
     },
     adminToken: e.ADMIN_TOKEN,
+    budget: {
+      ...(e.BUDGET_DAILY_TOKENS_PER_SPACE ? { tokensPerSpace: e.BUDGET_DAILY_TOKENS_PER_SPACE } : {}),
+      ...(e.BUDGET_DAILY_TOKENS_PER_USER ? { tokensPerUser: e.BUDGET_DAILY_TOKENS_PER_USER } : {}),
+      ...(e.BUDGET_DAILY_COST_PER_SPACE_USD ? { costPerSpaceUsd: e.BUDGET_DAILY_COST_PER_SPACE_USD } : {}),
+      ...(e.BUDGET_DAILY_COST_PER_USER_USD ? { costPerUserUsd: e.BUDGET_DAILY_COST_PER_USER_USD } : {}),
+    },
     sources: { notionToken: e.NOTION_TOKEN, notionBaseUrl: e.NOTION_BASE_URL, schedule: e.SOURCES_SCHEDULE },
     safety: {
       dir: path.resolve(e.SAFETY_DIR ?? path.join(e.KNOWLEDGE_DIR, 'safety')),
@@ -252,4 +291,26 @@ function parseTrustProxy(v: string | undefined): false | number | string[] {
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+}
+
+const Prices = z.record(z.string(), z.object({ input: z.number().min(0), output: z.number().min(0) }));
+
+function parsePrices(raw: string | undefined): Record<string, { input: number; output: number }> {
+  if (!raw) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new CopilotError('config:invalid', 'LLM_PRICES is not valid JSON.', {
+      hint: 'Example: LLM_PRICES=\'{"qwen-plus": {"input": 0.4, "output": 1.2}}\' (USD per 1M tokens).',
+    });
+  }
+  const parsed = Prices.safeParse(json);
+  if (!parsed.success) {
+    throw new CopilotError(
+      'config:invalid',
+      'LLM_PRICES must map model names to {input, output} in USD per 1M tokens.',
+    );
+  }
+  return parsed.data;
 }

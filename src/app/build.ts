@@ -2,7 +2,9 @@ import type { Config } from '../config.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../copilot/types.js';
+import { CopilotError } from '../errors.js';
 import { withHandoffGate } from '../handoff/gate.js';
+import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -14,7 +16,12 @@ import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { insightsHandoffNotifier } from '../insights/recorder.js';
+import { insightsRouter } from '../insights/routes.js';
+import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../llm/budget.js';
 import { createAnswerGenerator } from '../llm/index.js';
+import { createOfflineGenerator } from '../llm/offline.js';
+import { addPrices, hasPrice } from '../llm/pricing.js';
 import type { Logger } from '../logger.js';
 import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
@@ -98,6 +105,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     logger,
   });
   if (config.sources.schedule) await sources.start();
+  desk.service.addNotifier(insightsHandoffNotifier(stores.insights, logger));
   const safety = safetyFromDir(config.safety.dir, {
     onBlockedQuestion: config.safety.onQuestion,
     logger,
@@ -114,7 +122,44 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
       : {}),
   });
   const templates = loadTemplates(config.prompt.dir);
-  const generator = createAnswerGenerator(config, templates);
+  addPrices(config.llm.prices);
+  const budget = createBudget({
+    limits: config.budget,
+    counter: stores.redis ? new RedisBudgetCounter(stores.redis) : new InProcessBudgetCounter(),
+    logger,
+  });
+  // A cost budget is only as good as the cost table: every configured model must be priced.
+  if (
+    budget &&
+    (config.budget.costPerSpaceUsd || config.budget.costPerUserUsd) &&
+    config.llm.provider !== 'offline'
+  ) {
+    const models = [config.llm.model, ...config.llm.fallbackModels, ...spaces.models()];
+    const unpriced = models.filter((m) => !hasPrice(m));
+    if (unpriced.length) {
+      throw new CopilotError(
+        'config:invalid',
+        `No price for model(s) ${unpriced.join(', ')}, so a cost budget cannot be kept.`,
+        {
+          hint: 'Add them to LLM_PRICES (USD per 1M tokens), or use a token budget instead.',
+        },
+      );
+    }
+  }
+  const generator = createAnswerGenerator(config, templates, metrics.llmAttempt);
+  // spaces.json may name a model per space (a cheaper one for one business line): one generator
+  // per model, same provider and fallback chain, created on first use.
+  const bySpaceModel = new Map<string, typeof generator>();
+  const generatorFor = (space: string) => {
+    const model = spaces.model(space);
+    if (!model || model === config.llm.model || config.llm.provider === 'offline') return generator;
+    let g = bySpaceModel.get(model);
+    if (!g) {
+      g = createAnswerGenerator({ ...config, llm: { ...config.llm, model } }, templates, metrics.llmAttempt);
+      bySpaceModel.set(model, g);
+    }
+    return g;
+  };
   const modes = {
     llm: config.llm.provider === 'openai' ? `openai (${config.llm.model})` : 'offline (extractive)',
     embeddings: embedder.id,
@@ -125,6 +170,9 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     index,
     embedder,
     generator,
+    generatorFor,
+    budget,
+    overBudget: createOfflineGenerator(),
     memory: stores.memory,
     answers: stores.answers,
     cache: stores.cache,
@@ -200,6 +248,22 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
       knowledgeDir: config.knowledgeDir,
       isPublic: spaces.isPublic,
       maxFileBytes: config.ingest.maxFileBytes,
+    }),
+  );
+  http.mount(
+    '/api/console/insights',
+    insightsRouter({
+      insights: stores.insights,
+      answers: stores.answers,
+      saver: createAnswerSaver({
+        knowledgeDir: config.knowledgeDir,
+        reindexer,
+        logger,
+        folderOf: (space) => spaceFolder(spaces.file, space),
+      }),
+      reindexer,
+      knowledgeDir: config.knowledgeDir,
+      adminToken: config.adminToken,
     }),
   );
   http.mount(

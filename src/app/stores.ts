@@ -3,6 +3,10 @@ import type { Config } from '../config.js';
 import { InProcessHandoffStore } from '../handoff/memory-store.js';
 import { RedisHandoffStore } from '../handoff/redis-store.js';
 import type { HandoffStore } from '../handoff/types.js';
+import { InProcessInsightsStore } from '../insights/memory-store.js';
+import { withInsights } from '../insights/recorder.js';
+import { RedisInsightsStore } from '../insights/redis-store.js';
+import type { InsightsStore } from '../insights/types.js';
 import type { Logger } from '../logger.js';
 import {
   InProcessAnswerCache,
@@ -18,7 +22,10 @@ export interface Stores {
   mode: 'redis' | 'in-process';
   redis: Redis | null;
   memory: ConversationStore;
+  /** Answer records; saves and feedback also update `insights`. */
   answers: AnswerStore;
+  /** Time-bucketed counters and the time index of answer records (console insights). */
+  insights: InsightsStore;
   cache: AnswerCache;
   handoffs: HandoffStore;
   /** Called with each degraded operation (Redis down): the metrics module counts them. */
@@ -40,6 +47,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
     for (const fn of onDegraded) fn(op);
   };
   if (!config.redisUrl) {
+    const insights = new InProcessInsightsStore();
     return {
       mode: 'in-process',
       redis: null,
@@ -47,7 +55,8 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
         maxTurns: config.memory.maxTurns,
         ttlSeconds: config.memory.ttlSeconds,
       }),
-      answers: new InProcessAnswerStore(),
+      answers: withInsights(new InProcessAnswerStore(), insights, logger),
+      insights,
       cache: new InProcessAnswerCache(),
       handoffs: new InProcessHandoffStore({ maxTickets: config.handoff.maxTickets }),
       onDegraded,
@@ -68,6 +77,7 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       'Redis is not reachable yet: starting degraded, it will reconnect',
     );
   });
+  const insights = new RedisInsightsStore({ redis });
   return {
     mode: 'redis',
     redis,
@@ -79,7 +89,8 @@ export async function createStores(config: Config, logger: Logger): Promise<Stor
       }),
       { onError: degraded },
     ),
-    answers: new RedisAnswerStore({ redis }),
+    answers: withInsights(new RedisAnswerStore({ redis }), insights, logger),
+    insights,
     cache: resilientAnswerCache(new RedisAnswerCache({ redis }), { onError: degraded }),
     handoffs: new RedisHandoffStore({ redis }),
     onDegraded,

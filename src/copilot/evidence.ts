@@ -28,9 +28,14 @@ export function contentTerms(text: string): string[] {
   ];
 }
 
+/** All-caps words that are everyday English, not names ("is it OK to…"). */
+const COMMON_CAPS = new Set(['OK', 'ASAP', 'FYI', 'PLS']);
+
 export function namedTerms(question: string): string[] {
-  const words = question.match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
+  // Chinese text is not a name: a run like "过去30天最低价" mixes characters and digits without being a code.
+  const words = question.replace(/\p{Script=Han}+/gu, ' ').match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? [];
   return words.filter((w, i) => {
+    if (COMMON_CAPS.has(w)) return false;
     if (/^[\p{Lu}]{2,}$/u.test(w) && w.length <= 3 && i === 0) return false;
     const capitalised = i > 0 && /^\p{Lu}/u.test(w) && !/^I(?:'|’|$)/.test(w);
     const code = /\p{L}/u.test(w) && /\p{N}/u.test(w);

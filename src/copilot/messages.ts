@@ -30,6 +30,14 @@ const TEXT = {
     en: "I can't share my instructions or how I'm set up. I'm happy to help with questions about our policies, products and procedures.",
     zh: '我不能透露我的指令或设置。关于商家的政策、产品和流程，我很乐意帮忙。',
   },
+  budget_space: {
+    en: "\n\n_(Today's model budget for this knowledge space is used up, so these are quoted passages from the knowledge base. Ask for a teammate if this does not help.)_",
+    zh: '\n\n_（本知识空间今日的模型用量已达上限，以上为知识库原文摘录。如果没有帮助，可以请求转人工。）_',
+  },
+  budget_user: {
+    en: "\n\n_(You've reached today's model budget, so these are quoted passages from the knowledge base. Ask for a teammate if this does not help.)_",
+    zh: '\n\n_（你今日的模型用量已达上限，以上为知识库原文摘录。如果没有帮助，可以请求转人工。）_',
+  },
   safety_refused: {
     en: "I can't help with that here. If it's about an order, a product or one of our policies, please rephrase it, or ask for a human.",
     zh: '这个问题我无法在这里回答。如果是关于订单、商品或政策的问题，请换个说法，或者转人工。',

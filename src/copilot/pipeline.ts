@@ -1,5 +1,6 @@
 import { CopilotError, isCopilotError } from '../errors.js';
 import type { HandoffPort, HandoffReason } from '../handoff/types.js';
+import type { Budget } from '../llm/budget.js';
 import { detectLanguage } from '../llm/language.js';
 import { createLeakGuard, leaksProtectedText, templateFragments } from '../llm/leak-guard.js';
 import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../llm/postprocess.js';
@@ -51,6 +52,8 @@ export interface CopilotDeps {
   index: { current(): LoadedIndex };
   embedder: Embedder;
   generator: AnswerGenerator;
+  /** The generator for a space that names its own model in spaces.json; default `generator`. */
+  generatorFor?: (space: string) => AnswerGenerator;
   memory: ConversationStore;
   answers: AnswerStore;
   cache: AnswerCache;
@@ -67,6 +70,10 @@ export interface CopilotDeps {
   safety?: Safety;
   /** Clock for valid_from / valid_until (epoch ms); default Date.now. */
   now?: () => number;
+  /** Daily model budgets per space and user (src/llm/budget.ts); past one, `overBudget` answers. */
+  budget?: Budget | null;
+  /** What answers once a budget is spent: the offline extractive generator. */
+  overBudget?: AnswerGenerator;
 }
 
 export const DEFAULT_SETTINGS: Omit<CopilotSettings, 'answerMinScore' | 'annotationMinScore'> = {
@@ -147,6 +154,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       'question received',
     );
     record.standaloneQuestion = question;
+    const gen = deps.generatorFor?.(input.space) ?? deps.generator;
     try {
       if (wantsHuman(question)) {
         const history = await deps.memory.recent(input.conversationKey, 4);
@@ -198,7 +206,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       const standalone =
         note || !history.length
           ? question
-          : await deps.generator.condense(question, history, language, input.signal).catch((err: unknown) => {
+          : await gen.condense(question, history, language, input.signal).catch((err: unknown) => {
               logger.warn({ err, answerId }, 'condense failed; using the question as asked');
               return question;
             });
@@ -295,8 +303,15 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         say_(text);
       };
       let result: Awaited<ReturnType<AnswerGenerator['generate']>>;
+      // Past a daily budget the model is not asked: the extractive answer, marked, says why.
+      const budgetScope = { space: input.space, ...(input.user ? { user: input.user } : {}) };
+      const spent =
+        deps.budget && deps.overBudget && gen.id !== 'offline'
+          ? await deps.budget.exceeded(budgetScope)
+          : null;
+      const answerer = spent && deps.overBudget ? deps.overBudget : gen;
       try {
-        result = await deps.generator.generate(
+        result = await answerer.generate(
           {
             question: standalone,
             language,
@@ -310,6 +325,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         stream(checked(guard.push(filter.end())));
         stream(checked(guard.end()));
         if (safetyGuard) stream(safetyGuard.end());
+        if (spent && !isNoAnswer(result.text)) {
+          const note = say(spent === 'space' ? 'budget_space' : 'budget_user', language);
+          stream(note);
+          result = { ...result, text: result.text + note };
+        }
       } catch (err) {
         if (input.signal?.aborted) {
           // The asker left (page closed): nobody to tell, and no failure to hand to a teammate.
@@ -327,10 +347,12 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         return record;
       }
       const usage = result.usage
-        ? { ...result.usage, costUsd: estimateCost(deps.generator.model, result.usage) }
+        ? { ...result.usage, costUsd: estimateCost(result.model ?? gen.model, result.usage) }
         : null;
       if (usage) record.usage = usage;
-      record.via = deps.generator.id === 'offline' ? 'offline' : 'llm';
+      if (usage && deps.budget && !spent)
+        await deps.budget.spend(budgetScope, usage.totalTokens, usage.costUsd);
+      record.via = answerer.id === 'offline' || result.model === 'extractive' ? 'offline' : 'llm';
       if (isNoAnswer(result.text)) {
         record.answer = '';
         await handoff('no_answer', 'no_answer');

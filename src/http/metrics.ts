@@ -97,6 +97,12 @@ export function createMetrics(deps: MetricsDeps) {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
     registers: [registry],
   });
+  const llmAttempts = new Counter({
+    name: 'copilot_llm_attempts_total',
+    help: 'Model calls by model, place in the fallback chain (0 = first) and outcome',
+    labelNames: ['model', 'step', 'outcome'],
+    registers: [registry],
+  });
   const degraded = new Counter({
     name: 'copilot_memory_degraded_total',
     help: 'Operations served without Redis (memory/cache skipped)',
@@ -161,6 +167,8 @@ export function createMetrics(deps: MetricsDeps) {
       reindex.observe({ status: job.status }, (job.finishedAt - job.startedAt) / 1000);
     },
     degraded: (op: string) => degraded.inc({ op }),
+    llmAttempt: (model: string, step: number, outcome: string) =>
+      llmAttempts.inc({ model, step: String(step), outcome }),
     safetyBlocked: (b: { where: string; list: string }) => safetyBlocks.inc({ where: b.where, list: b.list }),
   };
 }

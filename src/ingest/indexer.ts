@@ -432,7 +432,7 @@ async function applyPlan(
 ): Promise<void> {
   const { embedder, hnsw } = ctx.opts;
   fs.mkdirSync(spaceDir, { recursive: true });
-  // A previous space is always format 2 here: a format change makes the run a full build.
+  // A previous space is always in the current format here: a format change makes the run a full build.
   const prev = prevSpaceDir ? plan.prev : null;
   const live = plan.chunkCount;
   const deleted = [...plan.deletes.values()].reduce((n, l) => n + l.length, 0);

@@ -5,7 +5,6 @@ import type { AnswerGenerator, GenerateRequest, GenerateResult, Language, Prompt
 
 /** Only the best-ranked passages are worth quoting; the rest are usually tangential. */
 const MAX_PASSAGES = 5;
-const MAX_SENTENCES = 4;
 const MAX_SENTENCE_CHARS = 500;
 const LEAD_IN: Record<Language, string> = {
   en: 'Here is what our knowledge base says:',
@@ -18,11 +17,15 @@ interface Candidate {
   passage: number;
   index: number;
   score: number;
+  /** Carries the kind of fact the question asks for. */
+  carries: boolean;
 }
 
 /**
- * Extractive answers without a model: the sentences of the top passages that share
- * the most terms with the question, each cited, in reading order. `NO_ANSWER` when nothing overlaps.
+ * Extractive answers without a model: the sentence of the top passages that best answers the
+ * question (shared terms, plus the kind of fact asked for: a duration, an amount, a yes/no rule),
+ * then up to three supporting sentences in reading order, each cited. An FAQ hit answers with its
+ * answer. `NO_ANSWER` when nothing overlaps.
  */
 export function createOfflineGenerator(): AnswerGenerator {
   return {
@@ -49,26 +52,91 @@ export function createOfflineGenerator(): AnswerGenerator {
   };
 }
 
+/** What a question asks for, and the shape of a sentence that carries it. */
+const ANSWER_KINDS: Array<{ asks: RegExp; carries: RegExp }> = [
+  {
+    // a duration
+    asks: /\bhow (?:long|soon|many (?:days|hours|weeks|business days))\b|\bwhen\b|多久|多长时间|几天|几个工作日|什么时候|何时/iu,
+    carries:
+      /\d+(?:[-–]\d+)?\s*(?:business |working |calendar )?(?:days?|hours?|weeks?|months?|minutes?)\b|\d+\s*(?:个)?(?:天|小时|工作日|周|个月|分钟)|(?:周|星期)[一二三四五六日]/iu,
+  },
+  {
+    // an amount
+    asks: /\bhow much\b|\b(?:fee|cost|price|rate)s?\b|多少钱|多少|费用|运费|手续费|几个点/iu,
+    carries: /[$£€¥]\s?\d|\d(?:[.,]\d+)?\s*(?:%|usd|dollars?|美元|元|英镑|欧元)|百分之/iu,
+  },
+  {
+    // a yes/no rule
+    asks: /^(?:can|may|could|is it|am i|are we|do i|do we|should)\b|能不能|可不可以|可以吗|能否|是否|能.*吗|可以.*吗/iu,
+    carries:
+      /\b(?:can(?:not|'t)?|may not|must|only|never|not allowed|allowed|required|prohibited)\b|不可|不能|可以|禁止|必须|只可|不得|不允许/iu,
+  },
+];
+const MAX_FOLLOWERS = 3;
+
+/** An FAQ chunk ("Q: …\nA: …" or "问：…答：…"): its question, for matching, and its answer. */
+export function faqParts(text: string): { question: string; answer: string } | null {
+  const m =
+    /^\s*(?:\*\*)?(?:Q|问)\s*[:：](?:\*\*)?\s*([\s\S]+?)\s*\n\s*(?:\*\*)?(?:A|答)\s*[:：](?:\*\*)?\s*([\s\S]+)$/u.exec(
+      text,
+    );
+  return m ? { question: (m[1] as string).trim(), answer: (m[2] as string).trim() } : null;
+}
+
 export function pickSentences(question: string, passages: PromptPassage[]): Candidate[] {
   const wanted = terms(question);
   if (wanted.size === 0) return [];
+  const kinds = ANSWER_KINDS.filter((k) => k.asks.test(question.trim()));
+  const overlap = (text: string): number => {
+    let score = 0;
+    for (const t of terms(text)) if (wanted.has(t)) score++;
+    return score;
+  };
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
   passages.slice(0, MAX_PASSAGES).forEach((p, passage) => {
+    const faq = faqParts(p.text);
+    if (faq) {
+      // An FAQ hit answers with its answer; the question only decides whether it is a hit.
+      const score = overlap(`${faq.question} ${faq.answer}`);
+      const text = sentences(faq.answer).join(' ');
+      if (score > 0 && text && !seen.has(text)) {
+        seen.add(text);
+        candidates.push({
+          text,
+          n: p.n,
+          passage,
+          index: 0,
+          score,
+          carries: kinds.some((k) => k.carries.test(text)),
+        });
+      }
+      return;
+    }
     sentences(p.text).forEach((text, index) => {
       if (seen.has(text)) return;
       seen.add(text);
-      let score = 0;
-      for (const t of terms(text)) if (wanted.has(t)) score++;
-      if (score > 0) candidates.push({ text, n: p.n, passage, index, score });
+      const score = overlap(text);
+      const carries = kinds.some((k) => k.carries.test(text));
+      if (score > 0) candidates.push({ text, n: p.n, passage, index, score, carries });
     });
   });
-  // Best first; on ties the earlier (better-ranked) passage and sentence win.
-  candidates.sort((a, b) => b.score - a.score || a.passage - b.passage || a.index - b.index);
-  const best = candidates[0]?.score ?? 0;
-  // Up to four, each at least half as relevant as the best: a one-word overlap next to a strong match is noise.
-  const picked = candidates.filter((c) => c.score * 2 >= best).slice(0, MAX_SENTENCES);
-  return picked.sort((a, b) => a.passage - b.passage || a.index - b.index);
+  const best = Math.max(0, ...candidates.map((c) => c.score));
+  // Only sentences at least half as relevant as the best count (a third for one that carries the
+  // fact asked for): a one-word overlap next to a strong match is noise. Among them, one that carries what was asked for comes first; then more shared terms; on ties the earlier passage and sentence win.
+  const relevant = candidates.filter((c) => c.score * (c.carries ? 3 : 2) >= best);
+  relevant.sort(
+    (a, b) =>
+      Number(b.carries) - Number(a.carries) ||
+      b.score - a.score ||
+      a.passage - b.passage ||
+      a.index - b.index,
+  );
+  const [first, ...rest] = relevant;
+  if (!first) return [];
+  // The first sentence is the answer; at most three follow in reading order.
+  const followers = rest.slice(0, MAX_FOLLOWERS).sort((a, b) => a.passage - b.passage || a.index - b.index);
+  return [first, ...followers];
 }
 
 /** Sentences of a passage, skipping headings and rules; English and Chinese punctuation. */

@@ -9,6 +9,17 @@ const PRICES: Record<string, { input: number; output: number }> = {
   'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
 };
 
+/** Adds or overrides entries of the cost table (LLM_PRICES). */
+export function addPrices(prices: Record<string, { input: number; output: number }>): void {
+  for (const [model, price] of Object.entries(prices)) PRICES[model.toLowerCase()] = price;
+}
+
+/** Whether the cost table has an entry for the model (exactly or as a dated snapshot). */
+export function hasPrice(model: string): boolean {
+  const name = model.toLowerCase();
+  return Object.keys(PRICES).some((key) => name === key || name.startsWith(`${key}-`));
+}
+
 /** Price of a model; unknown models (local servers, the offline extractor) cost 0. */
 export function modelPrice(model: string): { input: number; output: number } {
   const name = model.toLowerCase();

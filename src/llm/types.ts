@@ -28,6 +28,8 @@ export interface ChatMessage {
 export interface GenerateResult {
   text: string;
   usage?: Omit<Usage, 'costUsd'>;
+  /** The model that answered, when a fallback chain may have picked another than `model`. */
+  model?: string;
 }
 
 /**

@@ -19,12 +19,13 @@ import { SpaceIndex, type SpaceManifest } from './space-index.js';
  * shards, whole unchanged spaces) from the previous version.
  *
  * Format 2 shards the lexical index; format 1 (one lexical.json) is still readable, and the
- * indexer rebuilds it as format 2.
+ * indexer rebuilds it in the current format (3 adds CJK character n-grams to the lexical shards).
  */
 export { linkOrCopy, newSegmentName, newVersionName } from './index-names.js';
 
-export const INDEX_FORMAT = 2;
-const READABLE_FORMATS = new Set([1, 2]);
+/** 3: CJK character unigrams and bigrams in the lexical shards (older indexes rebuild in full). */
+export const INDEX_FORMAT = 3;
+const READABLE_FORMATS = new Set([1, 2, 3]);
 
 export interface IndexMeta {
   format: number;

@@ -17,10 +17,29 @@ const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]
 const LATIN_WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu;
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
+const HAN_RUN = /\p{Script=Han}+/gu;
+const HAN_RUN_TEST = /^\p{Script=Han}$/u;
+/** Particles and pronouns: as single characters they match nearly every chunk (their bigrams stay). */
+const HAN_STOP = new Set([...'的了是在我你他她它们吗呢吧啊和与及或也都就这那有个么之着过把被请问']);
+
+/**
+ * Words, and for Chinese also every character and character bigram of each Han run: the segmenter
+ * splits a paraphrase ("多久到账" / "到账时间") differently from the document, the n-grams still meet.
+ */
 export function tokenize(text: string): string[] {
   if (!CJK.test(text)) return text.match(LATIN_WORD) ?? [];
   const out: string[] = [];
-  for (const s of segmenter.segment(text)) if (s.isWordLike) out.push(s.segment);
+  for (const s of segmenter.segment(text)) {
+    // A one-character Chinese word is also a unigram below (or a particle left out there).
+    if (s.isWordLike && !(s.segment.length === 1 && HAN_RUN_TEST.test(s.segment))) out.push(s.segment);
+  }
+  for (const run of text.match(HAN_RUN) ?? []) {
+    for (let i = 0; i < run.length; i++) {
+      const c = run[i] as string;
+      if (!HAN_STOP.has(c)) out.push(c);
+      if (i + 1 < run.length) out.push(run.slice(i, i + 2));
+    }
+  }
   return out;
 }
 

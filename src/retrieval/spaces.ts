@@ -40,6 +40,8 @@ const Schema = z.object({
         label: z.string().optional(),
         /** Folders (relative to KNOWLEDGE_DIR) whose files belong to this space; default `<name>/`. */
         folders: z.array(Folder).min(1).optional(),
+        /** Chat model for this space (e.g. a cheaper one for one business line); default LLM_MODEL. */
+        model: z.string().min(1).max(200).optional(),
       }),
     )
     .default({}),
@@ -54,6 +56,10 @@ export interface SpacePolicy {
   /** The space a Slack conversation may use, or null when none (private default, etc.). */
   forSlack(team: string | undefined, channel: string | undefined): string | null;
   label(space: string): string;
+  /** The chat model spaces.json names for this space, if any. */
+  model(space: string): string | undefined;
+  /** Every model a space names (for the cost table check). */
+  models(): string[];
   file: SpacesFile;
 }
 
@@ -84,6 +90,8 @@ export function createSpacePolicy(file: SpacesFile): SpacePolicy {
     file,
     isPublic,
     label: (space) => file.spaces[space]?.label ?? space,
+    model: (space) => file.spaces[space]?.model,
+    models: () => [...new Set(Object.values(file.spaces).flatMap((s) => (s.model ? [s.model] : [])))],
     forSlack(team, channel) {
       const byChannel = channel ? file.channels[channel] : undefined;
       if (byChannel) return byChannel;
@@ -121,6 +129,8 @@ export function livePolicy(
     isPublic: (space) => now().isPublic(space),
     forSlack: (team, channel) => now().forSlack(team, channel),
     label: (space) => now().label(space),
+    model: (space) => now().model(space),
+    models: () => now().models(),
     get file() {
       return now().file;
     },

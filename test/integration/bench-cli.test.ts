@@ -15,7 +15,7 @@ describe.runIf(withRedis)('npm run bench (small)', () => {
   }, async () => {
     const res = await runScript(
       'bench',
-      ['--chunks', '1500', '--queries', '20', '--soak-seconds', '2', '--json'],
+      ['--chunks', '1500', '--queries', '20', '--soak-seconds', '2', '--insights-records', '2000', '--json'],
       {
         REDIS_URL,
       },
@@ -36,6 +36,8 @@ describe.runIf(withRedis)('npm run bench (small)', () => {
       'peer_p50_ms',
       'speedup_vs_peer',
       'rss_mb',
+      'insights_p95_ms',
+      'insights_redis_mb',
       'overhead_p50_ms',
       'overhead_p99_ms',
       'load_chats',

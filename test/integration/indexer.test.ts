@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIndex } from '../../src/ingest/indexer.js';
 import { withEmbeddingCache } from '../../src/retrieval/embedders/cache.js';
 import { createLocalEmbedder } from '../../src/retrieval/embedders/local.js';
-import { layout, readCurrentVersion } from '../../src/retrieval/index-files.js';
+import { INDEX_FORMAT, layout, readCurrentVersion } from '../../src/retrieval/index-files.js';
 import { openIndex } from '../../src/retrieval/index-reader.js';
 import { lexicalShardCount, lexicalShardOf } from '../../src/retrieval/lexical.js';
 import type { SearchMode } from '../../src/retrieval/types.js';
@@ -301,7 +301,7 @@ describe('index format 1 (one lexical.json)', () => {
     expect(warnings.join('\n')).toMatch(/format changed/);
     expect(next.version).not.toBe(first.version);
     const fresh = openIndex({ indexDir: idx, embedder, hnsw });
-    expect(fresh.meta.format).toBe(2);
+    expect(fresh.meta.format).toBe(INDEX_FORMAT);
     expect((await fresh.search('KETTLE20', { space: 'default', mode: 'lexical' }))[0]?.chunk.source).toBe(
       'a.md',
     );

@@ -59,6 +59,90 @@ describe('offline generator', () => {
     expect(text).toContain('退款会在收到退货后5个工作日内处理。[3]');
   });
 
+  it('answers "how long" with the sentence that carries a duration, first', async () => {
+    const req: GenerateRequest = {
+      question: 'How long do customers have to return an item?',
+      language: 'en',
+      history: [],
+      messages: [],
+      passages: [
+        {
+          n: 1,
+          title: 'Returns and refunds',
+          source: 'returns-and-refunds.md',
+          text: 'Customers who want to return an item can email returns@shop.example or call the customer returns desk. Items may be sent back within 30 days of delivery.',
+        },
+      ],
+    };
+    const { text } = await createOfflineGenerator().generate(req, () => {});
+    const body = text.split('\n\n')[1] ?? '';
+    expect(body.startsWith('Items may be sent back within 30 days of delivery. [1]')).toBe(true);
+  });
+
+  it('answers "how much" with an amount and "can I" with a rule', async () => {
+    const ask = (question: string, text: string) =>
+      createOfflineGenerator().generate(
+        {
+          question,
+          language: detectLanguage(question),
+          history: [],
+          messages: [],
+          passages: [{ n: 1, title: 'x', source: 'x.md', text }],
+        },
+        () => {},
+      );
+    const fee = await ask(
+      '提现到国内账户的手续费是多少？',
+      '提现到国内账户需要财务角色账号操作，并在申请里写明手续费由谁承担。提现到国内账户收取 0.6% 的手续费。',
+    );
+    expect(fee.text.split('\n\n')[1]?.startsWith('提现到国内账户收取 0.6% 的手续费。')).toBe(true);
+    const rule = await ask(
+      'Can I ship knives to the UK?',
+      'Knives ship from our UK partner warehouse in London. Knives must not be shipped to the UK or the EU.',
+    );
+    expect(rule.text.split('\n\n')[1]?.startsWith('Knives must not be shipped')).toBe(true);
+  });
+
+  it('an FAQ hit answers with its answer, not its question', async () => {
+    const req: GenerateRequest = {
+      question: 'Can I change my shipping address after ordering?',
+      language: 'en',
+      history: [],
+      messages: [],
+      passages: [
+        {
+          n: 1,
+          title: 'FAQ',
+          source: 'faq.csv',
+          text: 'Q: Can I change my shipping address after ordering?\nA: Yes, until the order is packed. Contact support within 2 hours.',
+        },
+      ],
+    };
+    const { text } = await createOfflineGenerator().generate(req, () => {});
+    expect(text).not.toContain('Q:');
+    expect(text).not.toContain('Can I change');
+    expect(text).toContain('Yes, until the order is packed. Contact support within 2 hours. [1]');
+  });
+
+  it('quotes at most four sentences: the answer and three that follow', async () => {
+    const req: GenerateRequest = {
+      question: 'refund policy',
+      language: 'en',
+      history: [],
+      messages: [],
+      passages: [
+        {
+          n: 1,
+          title: 'Refunds',
+          source: 'r.md',
+          text: Array.from({ length: 8 }, (_, i) => `Refund policy rule ${i + 1} applies.`).join(' '),
+        },
+      ],
+    };
+    const { text } = await createOfflineGenerator().generate(req, () => {});
+    expect(text.match(/\[1\]/g)).toHaveLength(4);
+  });
+
   it('says NO_ANSWER when nothing overlaps, without streaming it', async () => {
     const { text, tokens } = await answer('Do you sell gift cards for pets?');
     expect(text).toBe('NO_ANSWER');

@@ -169,7 +169,33 @@ describe('lexical shards', () => {
     }
   });
 
-  it('tokenizes Chinese and English alike', () => {
-    expect(tokenize('Refunds for 退款政策').map(processTerm)).toEqual(['refund', null, '退款', '政策']);
+  it('tokenizes Chinese and English alike, with Chinese characters and bigrams beside the words', () => {
+    expect(tokenize('Refunds for 退款政策').map(processTerm)).toEqual([
+      'refund',
+      null,
+      '退款',
+      '政策',
+      '退',
+      '退款',
+      '款',
+      '款政',
+      '政',
+      '政策',
+      '策',
+    ]);
+    // Particles are dropped as single characters but kept inside bigrams.
+    expect(tokenize('的钱')).toEqual(expect.arrayContaining(['的钱', '钱']));
+    expect(tokenize('的钱')).not.toContain('的');
+  });
+
+  it('finds a Chinese paraphrase whose segmentation differs from the document', () => {
+    const shard = LexicalShard.create();
+    shard.addAll([
+      { label: 1, title: '提现', text: '提现申请提交后，资金一般在三个工作日内到账。' },
+      { label: 2, title: '退货', text: '退货运费由买家承担。' },
+    ]);
+    // The segmenter reads the passage as 退|货运|费 and the question as 运费|谁|出: only bigrams meet.
+    expect(shard.search('运费谁出', 2).map((h) => h.label)).toEqual([2]);
+    expect(shard.search('押金冻住了还能提款吗', 2)[0]?.label).toBe(1);
   });
 });
