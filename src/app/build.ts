@@ -11,6 +11,7 @@ import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
 import { adminSafetyRouter } from '../http/routes/admin-safety.js';
+import { reviewDueRouter } from '../http/routes/review-due.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -26,6 +27,7 @@ import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
+import { type ReviewItem, reviewDue } from '../retrieval/review.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
 import { createModerationClient } from '../safety/moderation.js';
@@ -37,6 +39,8 @@ import { ensureIndex, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
 
 export interface BuiltApp {
+  /** Documents of the served index past their review_after date (admins: console, App Home). */
+  reviewDue(): ReviewItem[];
   config: Config;
   http: HttpApp;
   copilot: Copilot;
@@ -57,7 +61,12 @@ export interface BuiltApp {
 }
 
 /** Wires every adapter from config. main.ts listens; tests call this with their own config. */
-export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp> {
+export interface BuildOptions {
+  /** Clock for freshness (valid_from / valid_until, review_after); tests inject one. Default Date.now. */
+  now?: () => number;
+}
+
+export async function buildApp(config: Config, logger: Logger, opts: BuildOptions = {}): Promise<BuiltApp> {
   const startupPolicy = loadSpacePolicy(config.knowledgeDir);
   const embedder = await createIndexEmbedder(config);
   await ensureIndex(config, embedder, logger);
@@ -182,6 +191,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     },
     modes: { ...modes, memory: stores.mode },
     logger,
+    ...(opts.now ? { now: opts.now } : {}),
     observer: metrics.observer,
     isPublic: spaces.isPublic,
     safety,
@@ -228,6 +238,11 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     rateLimit: { limiter: rateLimiter },
     statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
+  // Documents past their review_after date, for admins (console page and App Home).
+  http.mount(
+    '/api/console/review-due',
+    reviewDueRouter({ index, adminToken: config.adminToken, ...(opts.now ? { now: opts.now } : {}) }),
+  );
   // Source links of web answers: public spaces only, files of the served index only.
   http.mount(
     '/api/sources',
@@ -283,6 +298,7 @@ export async function buildApp(config: Config, logger: Logger): Promise<BuiltApp
     rateLimiter,
     modes,
     surfaces,
+    reviewDue: () => reviewDue(index.current(), opts.now?.() ?? Date.now()),
     close: async () => {
       sources.stop();
       await sync.stop();

@@ -44,6 +44,7 @@ export async function attachSlack(
         lastGood,
       })),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
+    reviewDue: () => built.reviewDue(),
     onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
     ...opts,
     ...(stores.redis

@@ -68,6 +68,8 @@ export interface CopilotDeps {
   isPublic?: (space: string) => boolean;
   /** Content safety check on questions and streamed answers (src/safety); none when absent. */
   safety?: Safety;
+  /** Clock for valid_from / valid_until (epoch ms); default Date.now. */
+  now?: () => number;
   /** Daily model budgets per space and user (src/llm/budget.ts); past one, `overBudget` answers. */
   budget?: Budget | null;
   /** What answers once a budget is spent: the offline extractive generator. */
@@ -225,7 +227,11 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       }
 
       // The history shapes both the standalone question and the prompt: it is part of the key.
-      const cacheKey = answerCacheKey(input.space, index.version, standalone, historyDigest(history));
+      // The validity epoch changes when a dated passage starts or stops being citable, so a cached
+      // answer never outlives the passage it cites (nor hides one that has become valid).
+      const now = deps.now?.() ?? Date.now();
+      const version = `${index.version}@${index.validityEpoch(input.space, now)}`;
+      const cacheKey = answerCacheKey(input.space, version, standalone, historyDigest(history));
       const cached = await deps.cache.get(cacheKey);
       if (cached) {
         record.via = 'cache';
@@ -244,6 +250,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
           space: input.space,
           k: settings.topK * 3,
           queryVector: await embed(standalone),
+          now,
         });
       } catch (err) {
         if (isCopilotError(err, 'space:unknown')) throw err;

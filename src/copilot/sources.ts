@@ -1,6 +1,7 @@
 import type { PromptPassage } from '../llm/types.js';
 import type { SourceRef } from '../memory/types.js';
 import type { SearchHit } from '../retrieval/types.js';
+import { documentDate } from '../retrieval/validity.js';
 
 /** Per-source dedup: keep at most `perSource` passages of one document, in rank order. */
 export function dedupePerSource(hits: SearchHit[], perSource: number, k: number): SearchHit[] {
@@ -32,6 +33,7 @@ export function toSourceRefs(passages: PromptPassage[], hits: SearchHit[]): Sour
   // The prompt builder numbers passages 1..n in the rank order of `hits`.
   return passages.map((p) => {
     const chunk = hits[p.n - 1]?.chunk;
+    const date = chunk ? documentDate(chunk) : undefined;
     return {
       n: p.n,
       source: p.source,
@@ -42,6 +44,7 @@ export function toSourceRefs(passages: PromptPassage[], hits: SearchHit[]): Sour
       ...(chunk?.page ? { page: chunk.page } : {}),
       ...(linkOf(chunk?.meta?.['url']) ? { url: linkOf(chunk?.meta?.['url']) } : {}),
       snippet: p.text.replace(/\s+/g, ' ').slice(0, 240),
+      ...(date !== undefined ? { updatedAt: new Date(date).toISOString() } : {}),
     };
   });
 }

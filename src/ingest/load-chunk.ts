@@ -37,6 +37,10 @@ export async function loadAndChunk(
   if (hash === req.prevHash) return { kind: 'same', hash };
   try {
     const doc = await loadDocument(req.file, bytes);
+    // Citations show the document's date: front matter `updated`/`date`, else the file's mtime now.
+    if (!doc.meta['updated'] && !doc.meta['date'] && req.file.mtimeMs > 0) {
+      doc.meta['file_mtime'] = new Date(req.file.mtimeMs).toISOString();
+    }
     // A passage repeated verbatim in one file has one id: index it once.
     const ids = new Set<string>();
     const chunks = chunkDocument(doc).filter((c) => !ids.has(c.id) && ids.add(c.id));

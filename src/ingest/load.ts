@@ -3,7 +3,9 @@ import { CopilotError } from '../errors.js';
 import { loadFaq } from './loaders/faq.js';
 import { loadHtml } from './loaders/html.js';
 import { loadMarkdown } from './loaders/markdown.js';
+import { loadDocx, loadXlsx } from './loaders/office.js';
 import { loadPdf } from './loaders/pdf.js';
+import { loadCsv } from './loaders/table.js';
 import { type FileRef, loadText, unreadable } from './loaders/text.js';
 import type { KnowledgeFile } from './scan.js';
 import type { LoadedDoc } from './types.js';
@@ -17,7 +19,9 @@ const LOADERS: Record<string, Loader> = {
   '.pdf': loadPdf,
   '.html': loadHtml,
   '.htm': loadHtml,
-  '.csv': loadFaq,
+  '.csv': loadCsv,
+  '.docx': loadDocx,
+  '.xlsx': loadXlsx,
   '.jsonl': loadFaq,
 };
 

@@ -33,6 +33,8 @@ export const SUPPORTED_EXTENSIONS = new Set([
   '.htm',
   '.csv',
   '.jsonl',
+  '.docx',
+  '.xlsx',
 ]);
 /** Top-level entries of KNOWLEDGE_DIR that are configuration, not knowledge. */
 const CONFIG_ENTRIES = new Set(['spaces.json', 'safety']);

@@ -1,5 +1,5 @@
 /** What a loader returns for one file: the document split into its natural sections. */
-export type DocFormat = 'md' | 'txt' | 'pdf' | 'html' | 'faq';
+export type DocFormat = 'md' | 'txt' | 'pdf' | 'html' | 'faq' | 'docx' | 'table';
 
 export interface DocSection {
   text: string;

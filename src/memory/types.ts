@@ -31,6 +31,8 @@ export interface SourceRef {
   /** The original page (front matter `url`, e.g. a synced website or Notion page): the citation links there. */
   url?: string;
   snippet: string;
+  /** The document's date (ISO): front matter `updated`/`date`, else the file mtime at index time. */
+  updatedAt?: string;
 }
 
 export type Decision = 'answer' | 'clarify' | 'escalate';

@@ -28,6 +28,11 @@ export class LoadedIndex implements Retriever {
     return this.spaceIndexes.get(name);
   }
 
+  /** Changes whenever a passage of `space` starts or stops being citable (answer-cache keys). */
+  validityEpoch(space: string, now: number): number {
+    return this.spaceIndexes.get(space)?.validity.epoch(now) ?? 0;
+  }
+
   async search(query: string, opts: SearchOptions): Promise<SearchHit[]> {
     const space = this.spaceIndexes.get(opts.space);
     if (!space) {
@@ -39,7 +44,7 @@ export class LoadedIndex implements Retriever {
     const mode = opts.mode ?? 'hybrid';
     const k = opts.k ?? 8;
     const vector = mode === 'lexical' ? null : (opts.queryVector ?? (await this.embedder.embedQuery(query)));
-    return space.search(query, vector, k, mode);
+    return space.search(query, vector, k, mode, opts.now ?? Date.now());
   }
 }
 

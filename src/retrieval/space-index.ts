@@ -3,6 +3,7 @@ import { reciprocalRankFusion } from './fusion.js';
 import { cosine, type HnswStore } from './hnsw-store.js';
 import type { LexicalIndex } from './lexical.js';
 import type { SearchHit, SearchMode } from './types.js';
+import { ValidityTable } from './validity.js';
 
 /** Per-file state kept in the manifest: what the index holds for that file. */
 export interface ManifestFile {
@@ -48,23 +49,45 @@ export class SpaceIndex {
     return Object.keys(this.manifest.files).length;
   }
 
-  search(query: string, queryVector: number[] | null, k: number, mode: SearchMode): SearchHit[] {
+  private validityTable: ValidityTable | undefined;
+
+  /** valid_from / valid_until of the space's dated chunks (built once per loaded version). */
+  get validity(): ValidityTable {
+    this.validityTable ??= new ValidityTable(this.chunks);
+    return this.validityTable;
+  }
+
+  /**
+   * Search; passages outside their valid_from / valid_until window at `now` are never returned
+   * (checked here, at query time, so no reindex is needed when a date passes).
+   */
+  search(
+    query: string,
+    queryVector: number[] | null,
+    k: number,
+    mode: SearchMode,
+    now = Date.now(),
+  ): SearchHit[] {
     if (this.chunks.size === 0 || k <= 0) return [];
+    const validity = this.validity;
+    const ok = validity.empty ? undefined : (label: number) => validity.valid(label, now);
     const pool = Math.max(k * 5, 50);
     if (mode === 'lexical') {
       return this.lexical
-        .search(query, k)
+        .search(query, k, ok)
         .map((h, i) => this.hit(h.label, h.score, i, queryVector))
         .filter((h): h is SearchHit => h !== null);
     }
     if (!queryVector) throw new Error('vector search needs a query vector');
-    const vec = this.vectors.search(queryVector, mode === 'vector' ? k : pool);
+    let vec = this.vectors.search(queryVector, mode === 'vector' && !ok ? k : pool);
+    if (ok) vec = vec.filter((h) => ok(h.label));
     if (mode === 'vector') {
       return vec
+        .slice(0, k)
         .map((h, i) => this.hit(h.label, h.similarity, i, null, h.similarity))
         .filter((h): h is SearchHit => h !== null);
     }
-    const lex = this.lexical.search(query, pool);
+    const lex = this.lexical.search(query, pool, ok);
     const sims = new Map(vec.map((h) => [h.label, h.similarity]));
     // Codes (SKUs, order ids, coupon codes) are exact-match questions: let BM25 lead for them.
     // So it does for Chinese questions: character bigrams match paraphrases that the local

@@ -26,6 +26,8 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** The query's embedding when the caller already has it (saves embedding the query twice). */
   queryVector?: number[];
+  /** Clock for valid_from / valid_until (epoch ms); default Date.now(). */
+  now?: number;
 }
 
 export interface Retriever {

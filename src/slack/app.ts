@@ -175,6 +175,7 @@ function buildContext(
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,
     stream: deps.stream ?? {},
+    reviewDue: deps.reviewDue ?? (() => []),
     isAdmin,
     canSaveAnswers: (userId) => isAdmin(userId) || editors.has(userId),
     canSeeDesk: createDeskAccess({ client, channel: deps.config.slack.handoffChannel, isAdmin, logger }),

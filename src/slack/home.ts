@@ -29,12 +29,15 @@ export async function publishHome(
       ? settle<SourceSyncView[] | null>(ctx, 'sources', ctx.sourceSyncs, null)
       : Promise.resolve(undefined),
   ]);
+  const isAdmin = ctx.isAdmin(userId);
+  const reviewDue = isAdmin ? await settle(ctx, 'review', async () => ctx.reviewDue(), []) : [];
   const view = buildHomeView({
     indexStatus,
     openHandoffs: team ? openHandoffs : openHandoffs.filter((t) => t.asker === userId),
     recentDown: team ? recentDown : recentDown.filter((f) => f.user === userId),
     scope: team ? 'team' : 'own',
-    isAdmin: ctx.isAdmin(userId),
+    isAdmin,
+    reviewDue,
     ...(sources !== undefined ? { sources } : {}),
     ...(notice ? { notice } : {}),
   });

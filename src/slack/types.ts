@@ -7,6 +7,7 @@ import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
 import type { IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { AnswerStore } from '../memory/types.js';
+import type { ReviewItem } from '../retrieval/review.js';
 import type { SourceSyncView } from './blocks/sources.js';
 import type { DedupStore } from './dedup.js';
 import type { StreamOptions } from './stream/options.js';
@@ -77,6 +78,8 @@ export interface SlackAppDeps {
    * used here (a private default), so the bot declines politely. Default: 'default'.
    */
   spaceFor?: (team: string, channel: string) => string | null;
+  /** Documents past their review_after date, shown to admins on the App Home. Absent → not shown. */
+  reviewDue?: () => ReviewItem[];
   /** The last sync per source (knowledge/sources.json) for `/copilot sync` and the App Home. */
   sourceSyncs?: () => Promise<SourceSyncView[]>;
   /** The handoff module relays the asker's messages to the support card. */
@@ -124,6 +127,7 @@ export interface SlackContext {
   spaceFor: (team: string, channel: string) => string | null;
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
   stream: Partial<StreamOptions>;
+  reviewDue: () => ReviewItem[];
   isAdmin(userId: string): boolean;
   /** SLACK_ADMIN_USERS or SLACK_ANSWER_EDITORS: may save a reply as an answer. */
   canSaveAnswers(userId: string): boolean;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createParser } from 'eventsource-parser';
 import pino from 'pino';
-import { type BuiltApp, buildApp } from '../../src/app/build.js';
+import { type BuildOptions, type BuiltApp, buildApp } from '../../src/app/build.js';
 import { loadConfig } from '../../src/config.js';
 import { REPO_ROOT, tmpDir } from './tmp.js';
 
@@ -23,7 +23,10 @@ export function copyKnowledge(): { root: string; knowledgeDir: string; indexDir:
 }
 
 /** The real app (buildApp, as main.ts does) on 127.0.0.1:0 with the given environment. */
-export async function startApp(env: Record<string, string | undefined>): Promise<RunningApp> {
+export async function startApp(
+  env: Record<string, string | undefined>,
+  opts: BuildOptions = {},
+): Promise<RunningApp> {
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     PORT: '0',
@@ -33,7 +36,7 @@ export async function startApp(env: Record<string, string | undefined>): Promise
     HANDOFF_CREATE_PER_MINUTE: '1000000',
     ...env,
   });
-  const app = await buildApp(config, pino({ level: 'silent' }));
+  const app = await buildApp(config, pino({ level: 'silent' }), opts);
   const server: Server = app.http.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

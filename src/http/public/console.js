@@ -1,4 +1,4 @@
-import { h } from './render.js';
+import { h, updatedAgo } from './render.js';
 
 /**
  * The agent console: lists handoff tickets from /api/console/* and lets a teammate claim, reply
@@ -81,6 +81,7 @@ function showSignin(message) {
   signin.hidden = false;
   $('controls').hidden = true;
   list.replaceChildren();
+  $('review').hidden = true;
   shown.clear();
   $('empty').hidden = true;
   say(message ?? '');
@@ -276,8 +277,30 @@ async function act(id, path, body, status, btn, onDone) {
   }
 }
 
+/** Documents past review_after (GET /api/console/review-due); hidden when none. */
+async function refreshReview() {
+  const res = await api('/review-due');
+  const docs = res.ok && Array.isArray(res.data.documents) ? res.data.documents : [];
+  const ul = $('review-list');
+  ul.replaceChildren(
+    ...docs.map((/** @type {any} */ d) => {
+      const li = h('li');
+      li.dataset.testid = 'review-item';
+      const due = `${d.overdueDays} day${d.overdueDays === 1 ? '' : 's'} past review`;
+      const updated = updatedAgo(d.updatedAt, Date.now());
+      li.append(
+        h('strong', '', d.title || d.source),
+        ` — ${d.space}/${d.source} · ${due}${updated ? ` · ${updated}` : ''}`,
+      );
+      return li;
+    }),
+  );
+  $('review').hidden = docs.length === 0;
+}
+
 async function refresh() {
   stopPolling();
+  refreshReview().catch(() => {});
   try {
     const res = await api(`/handoffs?status=${encodeURIComponent(filter.value)}`);
     if (!res.ok) {

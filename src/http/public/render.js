@@ -5,6 +5,31 @@
 
 let seq = 0;
 
+const UNITS = /** @type {const} */ ([
+  ['year', 365 * 86400e3],
+  ['month', 30 * 86400e3],
+  ['week', 7 * 86400e3],
+  ['day', 86400e3],
+  ['hour', 3600e3],
+  ['minute', 60e3],
+]);
+
+/**
+ * "updated 3 days ago" for a source's document date; '' when there is none or it is invalid.
+ * @param {string | undefined} iso
+ * @param {number} now
+ */
+export function updatedAgo(iso, now) {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(t)) return '';
+  const diff = t - now;
+  const fmt = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  for (const [unit, ms] of UNITS) {
+    if (Math.abs(diff) >= ms) return `updated ${fmt.format(Math.round(diff / ms), unit)}`;
+  }
+  return 'updated just now';
+}
+
 /**
  * @param {string} tag
  * @param {string} [className]
@@ -76,7 +101,7 @@ export function systemNote(text) {
 }
 
 /**
- * @typedef {{ n: number, source: string, title: string, space?: string, headingPath?: string[], page?: number, url?: string }} Source
+ * @typedef {{ n: number, source: string, title: string, space?: string, headingPath?: string[], page?: number, url?: string, updatedAt?: string }} Source
  * @typedef {{ question: string, label: string, source: string }} ClarifyOption
  */
 
@@ -158,6 +183,13 @@ export function answerView() {
         // "p. 3" must not break across lines; paths may break anywhere (narrow phones).
         if (s.page) meta.append(' · ', h('span', 'src-page', `p. ${s.page}`));
         if (s.headingPath?.length) meta.append(' · ', h('span', '', s.headingPath.join(' › ')));
+        const updated = updatedAgo(s.updatedAt, Date.now());
+        if (updated) {
+          const time = h('time', 'src-updated', updated);
+          time.setAttribute('datetime', String(s.updatedAt));
+          time.dataset.testid = 'source-updated';
+          meta.append(' · ', time);
+        }
         li.append(sourceTitle(s), meta);
         sources.append(li);
       }

@@ -50,6 +50,16 @@ export function decodeAskHumanValue(raw: string | undefined): AskHumanValue {
   }
 }
 
+/**
+ * " · updated 3 days ago" as a Slack date token: the client renders `{ago}` relative to when the
+ * message is read, so an old answer never claims a stale "today". The fallback is the plain date.
+ */
+export function updatedToken(iso: string | undefined): string {
+  const t = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(t)) return '';
+  return ` · <!date^${Math.floor(t / 1000)}^updated {ago}|updated ${new Date(t).toISOString().slice(0, 10)}>`;
+}
+
 /** One context line per source, `[n] Title › Heading, p. 3`; the tenth says how many more. */
 export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | null {
   if (sources.length === 0) return null;
@@ -63,7 +73,7 @@ export function buildSourcesBlock(sources: SourceRef[]): types.ContextBlock | nu
     const text = escapeMrkdwn(truncate(label, 150));
     // A synced page links to where it lives; `<`, `>` and `|` would end Slack's link syntax early.
     const link = s.url ? s.url.replace(/[<>|]/g, (c) => encodeURIComponent(c)) : undefined;
-    return `*[${s.n}]* ${link ? `<${link}|${text.replace(/\|/g, '¦')}>` : text}`;
+    return `*[${s.n}]* ${link ? `<${link}|${text.replace(/\|/g, '¦')}>` : text}${updatedToken(s.updatedAt)}`;
   });
   if (sources.length > shown.length) lines.push(`+${sources.length - shown.length} more`);
   return context(lines);

@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import type { CopilotStatus } from '../../copilot/types.js';
 import type { HandoffTicket } from '../../handoff/types.js';
 import type { Feedback } from '../../memory/types.js';
+import type { ReviewItem } from '../../retrieval/review.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { ACTION } from './ids.js';
 import { button, header, LIMITS, section } from './limits.js';
@@ -21,6 +22,8 @@ export interface HomeViewInput {
   sources?: SourceSyncView[] | null;
   /** A one-off line at the top, e.g. the result of a reindex started from this tab. */
   notice?: string;
+  /** Documents past their review_after date (shown to admins only). */
+  reviewDue?: ReviewItem[];
 }
 
 export function buildHomeView(input: HomeViewInput): types.HomeView {
@@ -33,6 +36,7 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
       block_id: 'home_admin',
       elements: [button(ACTION.kbReindex, '🔄 Reindex knowledge base', 'reindex', 'primary')],
     });
+    if (input.reviewDue?.length) blocks.push(...buildReviewBlocks(input.reviewDue));
   }
   if (input.sources !== undefined) {
     blocks.push(
@@ -55,6 +59,24 @@ export function buildHomeView(input: HomeViewInput): types.HomeView {
     ...buildDownBlocks(input.recentDown),
   );
   return { type: 'home', blocks: blocks.slice(0, LIMITS.homeBlocks) };
+}
+
+/** Admins: documents past review_after, most overdue first, in one section. */
+export function buildReviewBlocks(items: ReviewItem[]): types.KnownBlock[] {
+  const max = 10;
+  const lines = items.slice(0, max).map((d) => {
+    const label = escapeMrkdwn(truncate(oneLine(d.title || d.source), 120));
+    const where = escapeMrkdwn(truncate(`${d.space}/${d.source}`, 160));
+    return `• *${label}* — \`${where}\` · ${d.overdueDays} day${d.overdueDays === 1 ? '' : 's'} past review`;
+  });
+  if (items.length > max) lines.push(`_+${items.length - max} more in /console_`);
+  return [
+    { type: 'divider' },
+    header('Due for review'),
+    section(
+      `:hourglass: ${items.length} document${items.length === 1 ? '' : 's'} past \`review_after\`:\n${lines.join('\n')}`,
+    ),
+  ];
 }
 
 function buildDownBlocks(items: DownFeedback[]): types.KnownBlock[] {

@@ -62,8 +62,8 @@ describe('loadDocument errors', () => {
         mtimeMs: 0,
       };
       expect(await unreadableReason(loadDocument(file))).toBe('cannot read file (EISDIR)');
-      expect(await unreadableReason(loadDocument({ ...file, ext: '.docx' }))).toBe(
-        'unsupported file type ".docx"',
+      expect(await unreadableReason(loadDocument({ ...file, ext: '.pages' }))).toBe(
+        'unsupported file type ".pages"',
       );
     }));
 

@@ -44,7 +44,7 @@ describe('scanKnowledge', () => {
       await put(kb, 'spaces.json', '{}');
       await put(kb, '.hidden.md');
       await put(kb, '.git/config');
-      await put(kb, 'notes.docx');
+      await put(kb, 'notes.pages');
       await put(kb, 'README');
       await put(kb, 'big.txt', 'x'.repeat(2048));
       await put(kb, 'default/intro.txt');
@@ -85,13 +85,13 @@ describe('scanKnowledge', () => {
       expect(Object.keys(reasons)).toEqual([
         'README',
         'big.txt',
-        'notes.docx',
+        'notes.pages',
         'shop-a/loop',
         'shop-a/outside-dir',
         'shop-a/outside.md',
         'shop-b/broken.md',
       ]);
-      expect(reasons['notes.docx']).toBe('unsupported file type ".docx"');
+      expect(reasons['notes.pages']).toBe('unsupported file type ".pages"');
       expect(reasons['README']).toBe('unsupported file type (no extension)');
       expect(reasons['big.txt']).toBe('file is 2 KB, over the 1 KB limit (MAX_FILE_BYTES)');
       expect(reasons['shop-a/loop']).toMatch(/symbolic link loop/);

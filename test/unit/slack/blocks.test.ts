@@ -5,8 +5,10 @@ import type { HandoffTicket } from '../../../src/handoff/types.js';
 import type { SourceRef } from '../../../src/memory/types.js';
 import {
   buildAnswerBlocks,
+  buildSourcesBlock,
   decodeAskHumanValue,
   encodeAskHumanValue,
+  updatedToken,
 } from '../../../src/slack/blocks/answer.js';
 import { buildClarifyBlocks } from '../../../src/slack/blocks/clarify.js';
 import {
@@ -169,5 +171,28 @@ describe('feedback modal, help and home', () => {
     expect(JSON.stringify(admin.blocks)).toContain('`wholesale` 🔒');
     checkLimits(admin.blocks as Parameters<typeof checkLimits>[0]);
     expect(buildHomeView({ ...input, indexStatus: null, isAdmin: false }).blocks.length).toBeGreaterThan(0);
+  });
+});
+
+describe('source dates', () => {
+  it('shows the document date as a Slack {ago} token with a plain-date fallback', () => {
+    const block = buildSourcesBlock([
+      {
+        n: 1,
+        source: 'a.md',
+        title: 'A',
+        space: 'default',
+        chunkId: 'x',
+        snippet: '',
+        updatedAt: '2026-12-02T00:00:00.000Z',
+      },
+      { n: 2, source: 'b.md', title: 'B', space: 'default', chunkId: 'y', snippet: '' },
+    ]);
+    const texts = (block?.elements ?? []).map((e) => ('text' in e ? e.text : ''));
+    expect(texts[0]).toBe(
+      `*[1]* A · <!date^${Date.parse('2026-12-02') / 1000}^updated {ago}|updated 2026-12-02>`,
+    );
+    expect(texts[1]).toBe('*[2]* B');
+    expect(updatedToken('not a date')).toBe('');
   });
 });
