@@ -127,3 +127,40 @@ describe('Notion source (official client against a local fake)', () => {
     expect(all()).toMatch(/30% off all coats/);
   });
 });
+
+describe('Notion end to end: synced pages answer questions, cited with their Notion URL', () => {
+  it('a question about a Notion page is answered from it, and the citation links to the page', async () => {
+    const { copyKnowledge, chat, startApp } = await import('../helpers/app.js');
+    const kb2 = copyKnowledge();
+    fs.writeFileSync(
+      path.join(kb2.knowledgeDir, 'sources.json'),
+      JSON.stringify({ sources: [{ name: 'team-wiki', type: 'notion', space: 'default' }] }),
+    );
+    notion.pages.set('p5', {
+      id: 'p5',
+      title: 'Gift card policy',
+      edited: '2026-11-04T10:00:00.000Z',
+      blocks: [{ type: 'paragraph', text: 'Harbor gift cards never expire and can be topped up in store.' }],
+    });
+    const app = await startApp({
+      KNOWLEDGE_DIR: kb2.knowledgeDir,
+      INDEX_DIR: kb2.indexDir,
+      NOTION_TOKEN: notion.token,
+      NOTION_BASE_URL: notion.url,
+    });
+    try {
+      const [status] = await app.app.sources.run('team-wiki');
+      expect(status).toMatchObject({ ok: true });
+      const r = await chat(app.url, { message: 'Do Harbor gift cards expire?' });
+      expect(r.text()).toMatch(/never expire/);
+      const sources = (r.of('sources').at(-1)?.sources ?? []) as Array<{ url?: string; title: string }>;
+      expect(sources.find((s) => s.title === 'Gift card policy')?.url).toMatch(
+        /^https:\/\/www\.notion\.so\//,
+      );
+    } finally {
+      notion.pages.delete('p5');
+      await app.close();
+      fs.rmSync(kb2.root, { recursive: true, force: true });
+    }
+  });
+});
