@@ -113,6 +113,18 @@ export function createCopilot(deps: CopilotDeps): Copilot {
       record.timings.totalMs = Date.now() - started;
       emit({ type: 'done', answerId, decision, cached, usage });
     };
+    /** Replaces a streamed answer that must not stand with a notice; cites nothing, not cached. */
+    const withhold = async (key: MessageKey, usage: Usage | null): Promise<AnswerRecord> => {
+      const notice = say(key, language);
+      say_(record.answer ? `\n\n${notice}` : notice);
+      record.answer = notice;
+      record.sources = [];
+      emit({ type: 'sources', sources: [] });
+      record.complete = true;
+      finish('answer', false, usage);
+      await remember(record, input, true);
+      return record;
+    };
     const handoff = async (reason: HandoffReason, key: MessageKey, draft?: string) => {
       record.decision = 'escalate';
       record.escalationReason = reason;
@@ -364,15 +376,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
         // The model was talked into reciting its instructions. Nothing of the leak was shown
         // (the guard held it back); replace the answer, cite nothing, and do not cache it.
         logger.warn({ answerId }, 'answer withheld: the model repeated its system prompt');
-        const refusal = say('withheld', language);
-        say_(record.answer ? `\n\n${refusal}` : refusal);
-        record.answer = refusal;
-        record.sources = [];
-        emit({ type: 'sources', sources: [] });
-        record.complete = true;
-        finish('answer', false, usage);
-        await remember(record, input, true);
-        return record;
+        return withhold('withheld', usage);
       }
       const unsafe = safetyGuard?.hit ?? (deps.safety ? await deps.safety.checkAnswer(result.text) : null);
       if (unsafe && deps.safety) {
@@ -386,15 +390,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
           space: input.space,
           answerId,
         });
-        const notice = say('safety_withheld', language);
-        say_(record.answer ? `\n\n${notice}` : notice);
-        record.answer = notice;
-        record.sources = [];
-        emit({ type: 'sources', sources: [] });
-        record.complete = true;
-        finish('answer', false, usage);
-        await remember(record, input, true);
-        return record;
+        return withhold('safety_withheld', usage);
       }
       const mapped = mapCitations(stripPings(result.text), prompt.passages);
       record.answer = mapped.text;
