@@ -4,7 +4,6 @@ import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js
 import type { Copilot } from '../copilot/types.js';
 import { CopilotError } from '../errors.js';
 import { withHandoffGate } from '../handoff/gate.js';
-import { createAnswerSaver } from '../handoff/save-answer.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -258,12 +257,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     insightsRouter({
       insights: stores.insights,
       answers: stores.answers,
-      saver: createAnswerSaver({
-        knowledgeDir: config.knowledgeDir,
-        reindexer,
-        logger,
-        folderOf: (space) => spaceFolder(spaces.file, space),
-      }),
+      saver: desk.saver,
       reindexer,
       knowledgeDir: config.knowledgeDir,
       adminToken: config.adminToken,

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { type ConversationEvent, createInProcessEventBus, createRedisEventBus } from '../handoff/events.js';
 import { createWebNotifier } from '../handoff/notifier.js';
 import { type Reminders, startReminders, sweepIntervalMs } from '../handoff/reminders.js';
-import { createAnswerSaver } from '../handoff/save-answer.js';
+import { type AnswerSaver, createAnswerSaver } from '../handoff/save-answer.js';
 import { createHandoffService, type HandoffService } from '../handoff/service.js';
 import type { ConversationEventsDeps } from '../http/routes/conversation-events.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
@@ -11,6 +11,8 @@ import type { Stores } from './stores.js';
 
 export interface HandoffDesk {
   service: HandoffService;
+  /** Saves a teammate's answer as knowledge (also used by the insights review queue). */
+  saver: AnswerSaver;
   /** For createHttpApp: the asker's event stream (human replies, ticket status). */
   conversationEvents: Omit<ConversationEventsDeps, 'heartbeatMs'>;
   reminders: Reminders;
@@ -35,15 +37,16 @@ export function createHandoffDesk(deps: {
   const bus = stores.redis ? createRedisEventBus({ redis: stores.redis, logger }) : createInProcessEventBus();
   const remindAfterMs = config.handoff.remindMinutes * 60_000;
   const intervalMs = sweepIntervalMs(config.handoff.remindMinutes);
+  const saver = createAnswerSaver({
+    knowledgeDir: config.knowledgeDir,
+    reindexer: deps.reindexer,
+    logger,
+    ...(deps.folderOf ? { folderOf: deps.folderOf } : {}),
+  });
   const service = createHandoffService({
     store: stores.handoffs,
     notifiers: [createWebNotifier(bus)],
-    saver: createAnswerSaver({
-      knowledgeDir: config.knowledgeDir,
-      reindexer: deps.reindexer,
-      logger,
-      ...(deps.folderOf ? { folderOf: deps.folderOf } : {}),
-    }),
+    saver,
     memory: stores.memory,
     logger,
     remindAfterMs,
@@ -58,6 +61,7 @@ export function createHandoffDesk(deps: {
     );
   return {
     service,
+    saver,
     conversationEvents: { bus, replaySince },
     reminders,
     close: async () => {

@@ -124,50 +124,32 @@ async function doSync(def: SourceDef, opts: SyncOptions): Promise<SyncStatus> {
     skipped: r.skipped ?? [],
     errors: r.errors ?? [],
   });
+  /** A failed run: the new folder is dropped, the last good files stay, and the failure is recorded. */
+  const fail = async (r: Partial<ConnectorResult>): Promise<SyncStatus> => {
+    await rm(outDir, { recursive: true, force: true });
+    const failed = status(r, false, Object.keys(prev.pages).length, 0);
+    await writeState(opts.knowledgeDir, def, {
+      ...prev,
+      last: failed,
+      lastGood: prev.last?.ok ? prev.last : prev.lastGood,
+    });
+    return failed;
+  };
   let result: ConnectorResult;
   try {
     result =
       def.type === 'website' ? await syncWebsite(def, ctx) : await syncNotion(def, ctx, opts.notion ?? {});
   } catch (err) {
-    await rm(outDir, { recursive: true, force: true });
-    const failed = status(
-      {
-        errors: [
-          {
-            message: err instanceof CopilotError ? userMessage(err) : (err as Error)?.message || String(err),
-          },
-        ],
-      },
-      false,
-      Object.keys(prev.pages).length,
-      0,
-    );
-    await writeState(opts.knowledgeDir, def, {
-      ...prev,
-      last: failed,
-      lastGood: prev.last?.ok ? prev.last : prev.lastGood,
-    });
-    return failed;
+    const message = err instanceof CopilotError ? userMessage(err) : (err as Error)?.message || String(err);
+    return fail({ errors: [{ message }] });
   }
   const kept = Object.keys(result.pages).length;
   // Every page failed: that is an outage, not a site that emptied itself. Keep the last good copy.
   if (kept === 0 && result.errors.length > 0) {
-    await rm(outDir, { recursive: true, force: true });
-    const failed = status(
-      {
-        ...result,
-        errors: [{ message: 'no page could be fetched; the last good copy is kept' }, ...result.errors],
-      },
-      false,
-      Object.keys(prev.pages).length,
-      0,
-    );
-    await writeState(opts.knowledgeDir, def, {
-      ...prev,
-      last: failed,
-      lastGood: prev.last?.ok ? prev.last : prev.lastGood,
+    return fail({
+      ...result,
+      errors: [{ message: 'no page could be fetched; the last good copy is kept' }, ...result.errors],
     });
-    return failed;
   }
   const removed = Object.keys(prev.pages).filter((k) => !(k in result.pages)).length;
   const old = path.join(base, `.old-${def.name}-${tag}`);

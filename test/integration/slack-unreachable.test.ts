@@ -58,17 +58,23 @@ afterAll(async () => {
   await fake?.close();
 });
 
-describe('start-up when Slack cannot be reached', () => {
-  it('starts the server anyway, reports Slack degraded, retries auth.test and recovers by itself', async () => {
-    const config = loadConfig({
+/** The real app, with Slack's Web API behind the hop. */
+const buildSlackApp = () =>
+  buildApp(
+    loadConfig({
       LOG_LEVEL: 'silent',
       KNOWLEDGE_DIR: kb.knowledgeDir,
       INDEX_DIR: kb.indexDir,
       SLACK_BOT_TOKEN: 'xoxb-test',
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: hop.url,
-    });
-    const built = await buildApp(config, pino({ level: 'silent' }));
+    }),
+    pino({ level: 'silent' }),
+  );
+
+describe('start-up when Slack cannot be reached', () => {
+  it('starts the server anyway, reports Slack degraded, retries auth.test and recovers by itself', async () => {
+    const built = await buildSlackApp();
     let slack: SlackAppHandle | null = null;
     const server = built.http.app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -110,15 +116,7 @@ describe('start-up when Slack cannot be reached', () => {
   it('a token Slack rejects (invalid_auth) is still a fast, clear start-up error', async () => {
     hop.up = true;
     fake.refuse('auth.test', 'invalid_auth');
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      KNOWLEDGE_DIR: kb.knowledgeDir,
-      INDEX_DIR: kb.indexDir,
-      SLACK_BOT_TOKEN: 'xoxb-test',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: hop.url,
-    });
-    const built = await buildApp(config, pino({ level: 'silent' }));
+    const built = await buildSlackApp();
     try {
       const err: unknown = await attachSlack(built, pino({ level: 'silent' })).catch((e: unknown) => e);
       expect(isCopilotError(err, 'slack:auth')).toBe(true);
