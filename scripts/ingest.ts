@@ -1,4 +1,4 @@
-import { indexRun } from '../src/app/index-setup.js';
+import { indexMerge, indexRun } from '../src/app/index-setup.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
@@ -38,6 +38,7 @@ runCli(async () => {
   if (redis) await redisReady(redis);
   const reindexer = createReindexer({
     run: indexRun(config, embedder, log, { full: Boolean(values.full) }),
+    merge: indexMerge(config),
     lock: redis ? redisLock(redis, 'copilot:lock:reindex') : inProcessLock,
     published: async (version) => {
       await redis?.publish(INDEX_CHANNEL, version);
@@ -46,6 +47,8 @@ runCli(async () => {
   });
   reindexer.onUpdate((job) => progress.update(job.progress));
   const job = await reindexer.wait(reindexer.request('cli', 'cli').id);
+  // The new version is already published; a merge of vector segments it made due runs now.
+  await reindexer.settled();
   await redis?.quit();
   if (job.status !== 'succeeded' || !job.summary) {
     progress.stop();

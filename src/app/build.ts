@@ -34,7 +34,7 @@ import { safetyFromDir } from '../safety/service.js';
 import type { SlackHealth } from '../slack/types.js';
 import { createSourceRunner, type SourceRunner } from '../sources/scheduler.js';
 import { createHandoffDesk } from './handoff-desk.js';
-import { ensureIndex, indexRun } from './index-setup.js';
+import { ensureIndex, indexMerge, indexRun } from './index-setup.js';
 import { createStores, type Stores } from './stores.js';
 
 export interface BuiltApp {
@@ -84,6 +84,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
   const sync = startIndexSync({ holder: index, logger, redis: stores.redis });
   const reindexer = createReindexer({
     run: indexRun(config, embedder, logger),
+    merge: indexMerge(config),
     lock: stores.redis ? redisLock(stores.redis, 'copilot:lock:reindex') : inProcessLock,
     published: (version) => sync.publish(version),
     logger,

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { checkFreshness } from '../ingest/freshness.js';
 import { runIndex } from '../ingest/indexer.js';
+import { type MergeResult, mergeInWorker } from '../ingest/merge.js';
 import type { IndexSummary, IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { CachedEmbedder } from '../retrieval/embedders/cache.js';
@@ -23,6 +24,11 @@ export function indexRun(
       ...(onProgress ? { onProgress } : {}),
       warn: (msg, data) => logger.warn(data ?? {}, msg),
     });
+}
+
+/** The background merge of vector segments after a run (a worker thread; see merge.ts). */
+export function indexMerge(config: Config): () => Promise<MergeResult> {
+  return () => mergeInWorker({ indexDir: config.indexDir, hnsw: config.hnsw });
 }
 
 /** Build the index when it is missing or stale (incrementally), so `npm start` just works. */

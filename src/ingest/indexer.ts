@@ -12,6 +12,7 @@ import {
   readCurrentVersion,
   readManifest,
   readMeta,
+  vectorsOf,
   writeCurrentVersion,
   writeJsonSync,
 } from '../retrieval/index-files.js';
@@ -19,6 +20,7 @@ import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
 import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
 import { loadSpacePolicy, spaceResolver } from '../retrieval/spaces.js';
 import type { Embedder } from '../retrieval/types.js';
+import { FLAT_DELTA_MAX, FlatSegment, newSegmentFile } from '../retrieval/vector-segments.js';
 import { acquireIndexLock } from './index-lock.js';
 import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
 import { cleanupVersions } from './retention.js';
@@ -54,8 +56,6 @@ const EMBED_BATCH = 512;
 const EMBED_AHEAD = 3;
 /** Lexical documents to (re)index below which the writer runs inline (a thread costs ~0.3 s to start). */
 const WORKER_MIN_DOCS = 3000;
-/** Spaces at least this large have their previous hnsw.bin read in the background. */
-const PRELOAD_MIN_CHUNKS = 20_000;
 
 /** Build or incrementally update the index, then atomically publish it as the current version. */
 export async function runIndex(opts: IndexOptions): Promise<IndexSummary> {
@@ -112,19 +112,6 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   const writerMode = opts.writer ?? 'auto';
   const largest = Math.max(0, ...Object.values(prevMeta?.spaces ?? {}).map((s) => s.chunks));
   if (!full && writerMode === 'auto' && largest >= 4 * WORKER_MIN_DOCS) thread.get();
-  // Likewise read the large spaces' vector indexes on the thread pool during the scan (an
-  // unchanged space just drops its copy).
-  const preloaded = new Map<string, Promise<HnswStore>>();
-  if (!full && prevDir && prevMeta) {
-    for (const [space, info] of Object.entries(prevMeta.spaces)) {
-      if (info.chunks < PRELOAD_MIN_CHUNKS) continue;
-      const file = path.join(layout.space(prevDir, space), 'hnsw.bin');
-      const p = HnswStore.loadAsync(file, embedder.dimensions, opts.hnsw, info.chunks);
-      p.catch(() => {}); // awaited when used; an unused failure is moot
-      preloaded.set(space, p);
-    }
-  }
-
   // Read (and validate) the space policy first: a broken spaces.json fails the run with a clear
   // error and the previous version keeps serving. The policy is stored in the version itself.
   const policy = loadSpacePolicy(opts.knowledgeDir).file;
@@ -198,7 +185,6 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   };
   const ctx: ApplyContext = {
     opts,
-    preloaded,
     writerFor(spec, docs) {
       if (writerMode === 'inline' || (writerMode === 'auto' && docs < WORKER_MIN_DOCS))
         return inlineSpaceWriter(spec);
@@ -410,18 +396,16 @@ function skipFile(
 
 interface ApplyContext {
   opts: IndexOptions;
-  /** Previous vector indexes being read in the background, by space. */
-  preloaded: Map<string, Promise<HnswStore>>;
   /** A space writer for this job: inline, or in the shared worker thread when `docs` is large. */
   writerFor(spec: SpaceWriterSpec, docs: number): SpaceWriterHandle;
 }
 
 /**
  * Write one changed space into `spaceDir`. Cost grows with what changed: only the previous
- * manifest and hnsw.bin are loaded (never the chunk records or the whole BM25 index); deletes
- * and fresh chunks are applied to HNSW here, while the space writer (usually in a worker thread)
- * patches the touched lexical shards and writes the fresh chunks to a new segment. Everything
- * else is hard-linked from the previous version.
+ * manifest is loaded (never the vectors, the chunk records or the whole BM25 index); fresh
+ * chunks are embedded into a new vector delta and deletes become tombstones here, while the
+ * space writer (usually in a worker thread) patches the touched lexical shards and writes the
+ * fresh chunks to a new segment. Everything else is hard-linked from the previous version.
  */
 async function applyPlan(
   plan: SpacePlan,
@@ -516,24 +500,35 @@ async function applyPlan(
     // The writer needs only the chunks, not the vectors: hand it everything now, so it indexes
     // and writes (in its thread) while this thread embeds and inserts, and is done by the end.
     for (let i = 0; i < fresh.length; i += EMBED_BATCH) writer.add(fresh.slice(i, i + EMBED_BATCH));
-    const hnswFile = path.join(spaceDir, 'hnsw.bin');
-    let saved: Promise<void>;
-    if (prev && prevSpaceDir && fresh.length === 0 && deleted === 0) {
-      linkOrCopy(path.join(prevSpaceDir, 'hnsw.bin'), hnswFile); // no vector changed
-      saved = Promise.resolve();
+    // Vectors: a new space (or a full build) gets a base HNSW of every chunk. An incremental run
+    // never loads or rewrites the previous base: it hard-links the existing segments, writes the
+    // fresh chunks as one small delta and tombstones the deleted labels (vector-segments.ts).
+    const prevVectors = prev && prevSpaceDir ? vectorsOf(prev) : null;
+    let saved: Promise<void> = Promise.resolve();
+    if (prevVectors && prevSpaceDir) {
+      for (const file of [prevVectors.base, ...prevVectors.deltas.map((d) => d.file)])
+        linkOrCopy(path.join(prevSpaceDir, file), path.join(spaceDir, file));
+      const tombstones = [...prevVectors.tombstones];
+      for (const labels of plan.deletes.values()) tombstones.push(...labels);
+      const deltas = [...prevVectors.deltas];
+      if (fresh.length > 0) {
+        const delta = await embedDelta(fresh, embedder, hnsw, writer, onIndexed);
+        const file = newSegmentFile(delta.kind === 'flat' ? 'vflat' : 'vdelta', 'bin');
+        if (delta.kind === 'flat') delta.segment.write(path.join(spaceDir, file));
+        else saved = delta.segment.saveAsync(path.join(spaceDir, file));
+        deltas.push({ file, kind: delta.kind, count: fresh.length });
+      }
+      manifest.vectors = { ...prevVectors, deltas, tombstones };
     } else {
-      // Vectors: of the previous version, only hnsw.bin is loaded.
-      const early = ctx.preloaded.get(plan.space);
-      const vectors =
-        prev && prevSpaceDir
-          ? early
-            ? await early
-            : HnswStore.load(path.join(prevSpaceDir, 'hnsw.bin'), embedder.dimensions, hnsw, prevLive)
-          : HnswStore.create(embedder.dimensions, hnsw, Math.max(1024, Math.ceil(fresh.length * 1.05)));
-      for (const labels of plan.deletes.values()) for (const label of labels) vectors.remove(label);
-      vectors.reserve(fresh.length);
+      const vectors = HnswStore.create(
+        embedder.dimensions,
+        hnsw,
+        Math.max(1024, Math.ceil(fresh.length * 1.05)),
+      );
       await embedAndInsert(fresh, embedder, vectors, writer, onIndexed);
-      saved = vectors.saveAsync(hnswFile);
+      const base = newSegmentFile('hnsw', 'bin');
+      saved = vectors.saveAsync(path.join(spaceDir, base));
+      manifest.vectors = { base, baseCount: fresh.length, deltas: [], tombstones: [] };
     }
     ctx.opts.onProgress?.({ phase: 'write', done: 0, total: 1, message: plan.space });
     const [written] = await Promise.all([writer.close(), saved]);
@@ -545,11 +540,41 @@ async function applyPlan(
   }
 }
 
+/** Embed the fresh chunks of an incremental run into a delta: exact (flat) when small, else HNSW. */
+async function embedDelta(
+  fresh: WriterRecord[],
+  embedder: Embedder,
+  hnsw: HnswParams,
+  writer: SpaceWriterHandle,
+  onIndexed: (n: number) => void,
+): Promise<{ kind: 'flat'; segment: FlatSegment } | { kind: 'hnsw'; segment: HnswStore }> {
+  if (fresh.length > FLAT_DELTA_MAX) {
+    const segment = HnswStore.create(embedder.dimensions, hnsw, fresh.length);
+    await embedAndInsert(fresh, embedder, segment, writer, onIndexed);
+    return { kind: 'hnsw', segment };
+  }
+  const labels: number[] = [];
+  const vectors: number[][] = [];
+  await embedAndInsert(
+    fresh,
+    embedder,
+    {
+      addMany(l, v) {
+        labels.push(...l);
+        vectors.push(...v);
+      },
+    },
+    writer,
+    onIndexed,
+  );
+  return { kind: 'flat', segment: FlatSegment.fromVectors(labels, vectors, embedder.dimensions) };
+}
+
 /** Embed and insert the fresh chunks, embedding up to EMBED_AHEAD batches ahead of the insertion. */
 async function embedAndInsert(
   fresh: WriterRecord[],
   embedder: Embedder,
-  vectors: HnswStore,
+  vectors: Pick<HnswStore, 'addMany'>,
   writer: SpaceWriterHandle,
   onIndexed: (n: number) => void,
 ): Promise<void> {

@@ -15,6 +15,12 @@ export interface ReindexerDeps {
   observe?: (job: ReindexJob) => void;
   /** Finished jobs kept for GET /admin/reindex/:id. */
   keep?: number;
+  /**
+   * Background maintenance after a successful run: merge the vector segments of spaces past
+   * their size ratio (mergeInWorker). It holds the lock, so the next run starts after it; its
+   * version is published like a run's. A failure is logged and changes nothing.
+   */
+  merge?: () => Promise<{ version: string | null; spaces: string[]; ms: number }>;
 }
 
 // Progress phases mapped onto one percentage so every surface can show a single number.
@@ -33,12 +39,41 @@ export function percentOf(p: IngestProgress): number {
   return Math.round(from + (to - from) * frac);
 }
 
-export function createReindexer(deps: ReindexerDeps): Reindexer {
+export function createReindexer(deps: ReindexerDeps): Reindexer & {
+  /** Resolves once no run and no background merge is going on (the CLI waits for it). */
+  settled(): Promise<void>;
+} {
   const jobs = new Map<string, ReindexJob>();
   const waiters = new Map<string, Array<(job: ReindexJob) => void>>();
   const listeners = new Set<(job: ReindexJob) => void>();
   let running: ReindexJob | null = null;
   let queued: ReindexJob | null = null;
+  let maintenance: Promise<void> = Promise.resolve();
+  let current: Promise<void> = Promise.resolve();
+
+  async function merge(): Promise<void> {
+    const run = deps.merge;
+    if (!run) return;
+    let release: (() => Promise<void>) | null = null;
+    try {
+      release = await deps.lock.acquire();
+      const result = await run();
+      if (result.version) {
+        await deps.published?.(result.version);
+        deps.logger.info(
+          { version: result.version, spaces: result.spaces, ms: result.ms },
+          'vector segments merged',
+        );
+      }
+    } catch (err) {
+      deps.logger.warn(
+        { err: (err as Error)?.message ?? String(err) },
+        'vector segment merge failed; the current version keeps serving',
+      );
+    } finally {
+      await release?.().catch(() => {});
+    }
+  }
 
   const changed = (job: ReindexJob) => {
     deps.observe?.(job);
@@ -57,7 +92,9 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
     job.startedAt = Date.now();
     changed(job);
     let release: (() => Promise<void>) | null = null;
+    let succeeded = false;
     try {
+      await maintenance;
       release = await deps.lock.acquire();
       job.summary = await deps.run((p) => {
         job.progress = { ...p, percent: percentOf(p) };
@@ -66,6 +103,7 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
       job.status = 'succeeded';
       job.progress = { phase: 'done', done: 1, total: 1, percent: 100 };
       await deps.published?.(job.summary.version);
+      succeeded = true;
       deps.logger.info(
         { jobId: job.id, trigger: job.trigger, version: job.summary.version, ms: job.summary.ms },
         'reindex finished',
@@ -82,6 +120,7 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
       );
     } finally {
       await release?.().catch(() => {});
+      if (succeeded && deps.merge) maintenance = merge();
       job.finishedAt = Date.now();
       running = null;
       changed(job);
@@ -90,7 +129,7 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
       prune();
       const next = queued;
       queued = null;
-      if (next) void start(next);
+      if (next) current = start(next);
     }
   }
 
@@ -111,7 +150,7 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
       };
       jobs.set(job.id, job);
       if (running) queued = job;
-      else void start(job);
+      else current = start(job);
       return { ...job };
     },
     get(id) {
@@ -128,6 +167,14 @@ export function createReindexer(deps: ReindexerDeps): Reindexer {
         } as ReindexJob);
       if (job.finishedAt) return Promise.resolve({ ...job });
       return new Promise((resolve) => waiters.set(id, [...(waiters.get(id) ?? []), resolve]));
+    },
+    async settled() {
+      for (;;) {
+        const [c, m] = [current, maintenance];
+        await c;
+        await m;
+        if (c === current && m === maintenance && !running) return;
+      }
     },
     onUpdate(listener) {
       listeners.add(listener);

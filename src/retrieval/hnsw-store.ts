@@ -114,8 +114,33 @@ export class HnswStore {
     this.live--;
   }
 
+  /** Mark `label` deleted if this index holds it live; false if it does not. */
+  removeIfPresent(label: number): boolean {
+    try {
+      this.index.markDelete(label);
+    } catch {
+      return false;
+    }
+    this.live--;
+    return true;
+  }
+
   vector(label: number): number[] {
     return this.index.getPoint(label);
+  }
+
+  /** The stored (unit) vector of a live label, or null when this index does not hold it. */
+  vectorIfPresent(label: number): number[] | null {
+    try {
+      return this.index.getPoint(label);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Every label stored, deleted ones included. */
+  labels(): number[] {
+    return this.index.getIdsList();
   }
 
   search(query: number[], k: number, filter?: (label: number) => boolean): VectorHit[] {

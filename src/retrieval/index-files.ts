@@ -2,30 +2,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotError } from '../errors.js';
 import type { Chunk } from '../ingest/types.js';
-import { type HnswParams, HnswStore } from './hnsw-store.js';
+import type { HnswParams } from './hnsw-store.js';
 import { linkOrCopy } from './index-names.js';
 import { LexicalIndex, lexicalShardFile } from './lexical.js';
 import { SpaceIndex, type SpaceManifest } from './space-index.js';
+import { legacyVectors, SegmentedVectors, type VectorSegmentsManifest } from './vector-segments.js';
 
 /**
  * On-disk layout:
  *   INDEX_DIR/CURRENT                     name of the version being served (swapped by rename)
  *   INDEX_DIR/versions/<v>/meta.json      embedder id, dimensions, HNSW params, spaces
- *   INDEX_DIR/versions/<v>/<space>/       manifest.json, hnsw.bin, lexical-<i>.json (BM25 shards),
- *                                         seg-*.jsonl (chunk records)
+ *   INDEX_DIR/versions/<v>/<space>/       manifest.json, lexical-<i>.json (BM25 shards),
+ *                                         seg-*.jsonl (chunk records), vector segments: base
+ *                                         hnsw-*.bin, deltas vflat-*.bin / vdelta-*.bin
+ *                                         (vector-segments.ts; formats 1-3: one hnsw.bin)
  *   INDEX_DIR/cache/                      embedding cache (survives versions)
  * A version directory is complete before CURRENT names it, so readers never see a partial index.
  * An incremental run hard-links every file it does not change (segments, untouched lexical
  * shards, whole unchanged spaces) from the previous version.
  *
  * Format 2 shards the lexical index; format 1 (one lexical.json) is still readable, and the
- * indexer rebuilds it in the current format (3 adds CJK character n-grams to the lexical shards).
+ * indexer rebuilds it in the current format (3 adds CJK character n-grams to the lexical shards;
+ * 4 stores vectors as a base plus delta segments and tombstones).
  */
 export { linkOrCopy, newSegmentName, newVersionName } from './index-names.js';
 
-/** 3: CJK character unigrams and bigrams in the lexical shards (older indexes rebuild in full). */
-export const INDEX_FORMAT = 3;
-const READABLE_FORMATS = new Set([1, 2, 3]);
+/**
+ * 3: CJK character unigrams and bigrams in the lexical shards. 4: vector segments (base + deltas +
+ * tombstones). Older indexes are still served, and the next run rebuilds them in full.
+ */
+export const INDEX_FORMAT = 4;
+const READABLE_FORMATS = new Set([1, 2, 3, 4]);
 
 export interface IndexMeta {
   format: number;
@@ -120,11 +127,19 @@ export function loadSpace(spaceDir: string, dimensions: number, params: HnswPara
       chunks.set(label, chunk);
     }
   }
-  const vectors = HnswStore.load(path.join(spaceDir, 'hnsw.bin'), dimensions, params, live.size);
+  const vectors = SegmentedVectors.load(spaceDir, vectorsOf(manifest), dimensions, params, live.size);
   const lexical = LexicalIndex.fromJSON(
     ...lexicalFiles(manifest).map((f) => fs.readFileSync(path.join(spaceDir, f), 'utf8')),
   );
   return { index: new SpaceIndex(manifest.space, vectors, lexical, chunks, manifest), deadRecords: dead };
+}
+
+/** The space's vector segments (a format 1-3 space has one hnsw.bin holding every live label). */
+export function vectorsOf(manifest: SpaceManifest): VectorSegmentsManifest {
+  if (manifest.vectors) return manifest.vectors;
+  let live = 0;
+  for (const f of Object.values(manifest.files)) live += f.chunks.length;
+  return legacyVectors(live);
 }
 
 /** Copy an unchanged space from the previous version without rewriting it. */

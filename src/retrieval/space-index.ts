@@ -1,9 +1,10 @@
 import type { Chunk } from '../ingest/types.js';
 import { reciprocalRankFusion } from './fusion.js';
-import { cosine, type HnswStore } from './hnsw-store.js';
+import { cosine } from './hnsw-store.js';
 import type { LexicalIndex } from './lexical.js';
 import type { SearchHit, SearchMode } from './types.js';
 import { ValidityTable } from './validity.js';
+import type { VectorSearch, VectorSegmentsManifest } from './vector-segments.js';
 
 /** Per-file state kept in the manifest: what the index holds for that file. */
 export interface ManifestFile {
@@ -24,6 +25,8 @@ export interface SpaceManifest {
   /** Number of lexical shards (`lexical-<i>.json`); absent in format-1 indexes (one `lexical.json`). */
   lexicalShards?: number;
   files: Record<string, ManifestFile>;
+  /** Vector segments (format 4): base HNSW, deltas, tombstones. Absent before: one `hnsw.bin`. */
+  vectors?: VectorSegmentsManifest;
   /** Files that could not be indexed, so an unchanged bad file is not re-read (or called stale). */
   skipped?: Record<string, { size: number; mtimeMs: number; reason: string }>;
 }
@@ -35,7 +38,7 @@ export interface SpaceManifest {
 export class SpaceIndex {
   constructor(
     readonly name: string,
-    readonly vectors: HnswStore,
+    readonly vectors: VectorSearch,
     readonly lexical: LexicalIndex,
     readonly chunks: Map<number, Chunk>,
     readonly manifest: SpaceManifest,

@@ -190,7 +190,14 @@ describe('incremental cost and the writer thread (a space of many files)', () =>
     const oldSegments = Object.keys(old).filter((n) => n.startsWith('seg-'));
     for (const seg of oldSegments) expect(now[seg], seg).toBe(old[seg]);
     expect(manifest.segments).toEqual([...oldSegments.sort(), expect.stringMatching(/^seg-/)]);
-    expect(now['hnsw.bin']).not.toBe(old['hnsw.bin']);
+    // Vectors: the base and older deltas are hard-linked; the edit is one new flat delta.
+    const oldVectors = JSON.parse(fs.readFileSync(path.join(oldDir, 'manifest.json'), 'utf8')).vectors;
+    expect(now[oldVectors.base]).toBe(old[oldVectors.base]);
+    expect(manifest.vectors.base).toBe(oldVectors.base);
+    expect(manifest.vectors.deltas).toEqual([
+      ...oldVectors.deltas,
+      { file: expect.stringMatching(/^vflat-/), kind: 'flat', count: 1 },
+    ]);
     expect(await lexicalSources('ZQ7777')).toEqual(['p-7.md']);
     expect((await lexicalSources('WX1007'))[0]).toBe('p-7.md');
     expect((await lexicalSources('WX1023'))[0]).toBe('p-23.md');
