@@ -107,11 +107,17 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     });
   }
   const full = Boolean(opts.full) || !prevMeta || !sameEmbedder || !sameFormat;
-  // An incremental run over a large space will patch lexical shards in the writer thread:
-  // start it now, so its startup overlaps the scan.
+  // An incremental run whose lexical patch will run in the writer thread (a shard of at least
+  // WORKER_MIN_DOCS documents): start it now, so its startup overlaps the scan. With the default
+  // shard size a one-file patch runs inline, and starting a thread would only cost CPU.
   const writerMode = opts.writer ?? 'auto';
-  const largest = Math.max(0, ...Object.values(prevMeta?.spaces ?? {}).map((s) => s.chunks));
-  if (!full && writerMode === 'auto' && largest >= 4 * WORKER_MIN_DOCS) thread.get();
+  const perShard = Math.max(
+    0,
+    ...Object.values(prevMeta?.spaces ?? {}).map(
+      (s) => s.chunks / lexicalShardCount(s.chunks, opts.lexicalShardTarget),
+    ),
+  );
+  if (!full && writerMode === 'auto' && perShard >= WORKER_MIN_DOCS) thread.get();
   // Read (and validate) the space policy first: a broken spaces.json fails the run with a clear
   // error and the previous version keeps serving. The policy is stored in the version itself.
   const policy = loadSpacePolicy(opts.knowledgeDir).file;

@@ -25,6 +25,9 @@ import { spawnWorker } from '../retrieval/worker-spawn.js';
 import { acquireIndexLock } from './index-lock.js';
 import { cleanupVersions } from './retention.js';
 
+/** Deleted points in a base past this fraction of its live ones: the merge rebuilds it. */
+const REBUILD_DEAD_RATIO = 0.3;
+
 export interface MergeOptions {
   indexDir: string;
   hnsw: HnswParams;
@@ -115,8 +118,10 @@ export async function mergeSegments(opts: MergeOptions): Promise<MergeResult> {
 }
 
 /**
- * The old base (read, not changed) with the tombstones deleted and every live delta point added;
- * hnswlib reuses the slots of deleted points, so the base does not grow with churn.
+ * The old base (read, not changed) with the tombstones deleted and every live delta point added.
+ * Deleted points stay in the graph as routing nodes (their slots are not reused: that can leave
+ * new points unreachable); once they outnumber REBUILD_DEAD_RATIO of the live ones, the base is
+ * rebuilt from its live points instead, so it does not grow with churn.
  */
 async function mergeSpace(
   dir: string,
@@ -151,7 +156,23 @@ async function mergeSpace(
       }
     }
   }
-  base.addMany(labels, vectors);
+  const deadPoints = base.stored - base.size;
+  if (deadPoints > REBUILD_DEAD_RATIO * (base.size + labels.length)) {
+    const fresh = HnswStore.create(dimensions, params, base.size + labels.length);
+    const keepLabels: number[] = [];
+    const keepVectors: number[][] = [];
+    for (const label of base.labels()) {
+      const vec = base.vectorIfPresent(label);
+      if (vec) {
+        keepLabels.push(label);
+        keepVectors.push(vec);
+      }
+    }
+    fresh.addMany([...keepLabels, ...labels], [...keepVectors, ...vectors], false);
+    await fresh.saveAsync(out);
+    return;
+  }
+  base.addMany(labels, vectors, false);
   await base.saveAsync(out);
 }
 

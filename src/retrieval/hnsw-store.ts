@@ -92,20 +92,30 @@ export class HnswStore {
     this.insert(label, vector);
   }
 
-  /** Insert many points: one capacity check, then plain addPoint calls (the build's hot loop). */
-  addMany(labels: readonly number[], vectors: readonly number[][]): void {
+  /**
+   * Insert many points: one capacity check, then plain addPoint calls (the build's hot loop).
+   * `replaceDeleted: false` keeps deleted points as routing nodes instead of reusing their slots
+   * (a merge: reusing slots of a small graph can leave new points unreachable by the search).
+   */
+  addMany(labels: readonly number[], vectors: readonly number[][], replaceDeleted = true): void {
     this.reserve(labels.length);
-    for (let i = 0; i < labels.length; i++) this.insert(labels[i] as number, vectors[i] as number[]);
+    for (let i = 0; i < labels.length; i++)
+      this.insert(labels[i] as number, vectors[i] as number[], replaceDeleted);
   }
 
-  private insert(label: number, vector: number[]): void {
+  /** Points stored, deleted ones included. */
+  get stored(): number {
+    return this.index.getCurrentCount();
+  }
+
+  private insert(label: number, vector: number[], replaceDeleted = true): void {
     if (vector?.length !== this.dimensions) {
       throw new CopilotError(
         'index:dimension_mismatch',
         `Vector has ${vector?.length ?? 0} dimensions, index has ${this.dimensions}.`,
       );
     }
-    this.index.addPoint(vector, label, true);
+    this.index.addPoint(vector, label, replaceDeleted);
     this.live++;
   }
 
