@@ -30,6 +30,8 @@ describe.runIf(withRedis)('npm run bench (small)', () => {
       'build_chunks_per_s',
       'raw_insert_per_s',
       'incremental_s',
+      'incremental_cpu_s',
+      'recall_at_10_after_updates',
       'query_p50_ms',
       'query_p99_ms',
       'recall_at_10',
