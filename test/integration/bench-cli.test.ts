@@ -67,4 +67,16 @@ describe.runIf(withRedis)('npm run bench (small)', () => {
     expect(r.soak_chats as number).toBeGreaterThan(0);
     expect((r.ef_sweep as unknown[]).length).toBeGreaterThanOrEqual(5);
   });
+
+  it('--incremental-only builds and times one-file updates (the --incremental-300k child run)', {
+    timeout: 120_000,
+  }, async () => {
+    const res = await runScript('bench', ['--incremental-only', '--chunks', '1500', '--json'], {});
+    expect(res.code, res.stderr).toBe(0);
+    const r = JSON.parse(res.stdout.trim()) as Record<string, unknown>;
+    expect(r).toMatchObject({ chunks: 1500 });
+    for (const key of ['build_s', 'incremental_s', 'incremental_cpu_s'])
+      expect(typeof r[key], key).toBe('number');
+    expect(r.incremental_runs_s).toHaveLength(3);
+  });
 });
