@@ -20,7 +20,13 @@ import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
 import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
 import { loadSpacePolicy, spaceResolver } from '../retrieval/spaces.js';
 import type { Embedder } from '../retrieval/types.js';
-import { FLAT_DELTA_MAX, FlatSegment, newSegmentFile } from '../retrieval/vector-segments.js';
+import {
+  FLAT_DELTA_MAX,
+  FlatSegment,
+  mergeDue,
+  newSegmentFile,
+  type VectorSegmentsManifest,
+} from '../retrieval/vector-segments.js';
 import { acquireIndexLock } from './index-lock.js';
 import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
 import { cleanupVersions } from './retention.js';
@@ -202,16 +208,24 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     let indexed = 0;
     for (const [space, { plan, prevSpaceDir }] of spaces) {
       const spaceDir = layout.space(tmpDir, space);
+      let due = false;
       if (!plan.changed && prevSpaceDir) {
         linkSpace(prevSpaceDir, spaceDir);
+        due = Boolean(prevMeta?.spaces[space]?.mergeDue);
       } else {
-        await applyPlan(plan, prevSpaceDir, spaceDir, ctx, (n) => {
+        const vectors = await applyPlan(plan, prevSpaceDir, spaceDir, ctx, (n) => {
           indexed += n;
           textsEmbedded += n;
           progress({ phase: 'index', done: indexed, total: totalFresh });
         });
+        due = mergeDue(vectors);
       }
-      meta.spaces[space] = { documents: plan.documents, chunks: plan.chunkCount };
+      // mergeDue lets the background merge see from meta.json alone whether it has work.
+      meta.spaces[space] = {
+        documents: plan.documents,
+        chunks: plan.chunkCount,
+        ...(due ? { mergeDue: true } : {}),
+      };
       summary.documents += plan.documents;
       summary.chunks += plan.chunkCount;
     }
@@ -419,7 +433,7 @@ async function applyPlan(
   spaceDir: string,
   ctx: ApplyContext,
   onIndexed: (n: number) => void,
-): Promise<void> {
+): Promise<VectorSegmentsManifest> {
   const { embedder, hnsw } = ctx.opts;
   fs.mkdirSync(spaceDir, { recursive: true });
   // A previous space is always in the current format here: a format change makes the run a full build.
@@ -540,6 +554,7 @@ async function applyPlan(
     const [written] = await Promise.all([writer.close(), saved]);
     manifest.segments = written.segments;
     writeJsonSync(path.join(spaceDir, 'manifest.json'), manifest);
+    return manifest.vectors;
   } catch (err) {
     writer.abort();
     throw err;

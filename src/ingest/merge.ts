@@ -99,8 +99,13 @@ export async function mergeSegments(opts: MergeOptions): Promise<MergeResult> {
         writeJsonSync(path.join(to, 'manifest.json'), { ...manifest, vectors });
       }
       opts.beforePublish?.();
+      const spaces: typeof meta.spaces = {};
+      for (const [name, info] of Object.entries(meta.spaces)) {
+        spaces[name] = due.has(name) ? { documents: info.documents, chunks: info.chunks } : info;
+      }
       writeJsonSync(path.join(tmpDir, 'meta.json'), {
         ...meta,
+        spaces,
         version,
         createdAt: new Date().toISOString(),
       });
@@ -176,11 +181,25 @@ async function mergeSpace(
   await base.saveAsync(out);
 }
 
+function anyMergeDue(indexDir: string): boolean {
+  const v = readCurrentVersion(indexDir);
+  if (!v) return false;
+  try {
+    return Object.values(readMeta(layout.version(indexDir, v)).spaces).some((s) => s.mergeDue);
+  } catch {
+    return false; // an unreadable or old-format index: the next run rebuilds it
+  }
+}
+
 /**
  * mergeSegments in a worker thread, so the insertion of the delta points never blocks the
  * server's event loop (queries keep being answered from the current version meanwhile).
  */
 export function mergeInWorker(opts: Omit<MergeOptions, 'beforePublish'>): Promise<MergeResult> {
+  // The run that published the current version noted in meta.json whether a space is due:
+  // usually none is, and no thread is started.
+  if (!opts.force && !anyMergeDue(opts.indexDir))
+    return Promise.resolve({ version: null, spaces: [], ms: 0 });
   return new Promise((resolve, reject) => {
     const worker = spawnWorker(new URL('./merge-worker.js', import.meta.url), { workerData: opts });
     let result: MergeResult | null = null;

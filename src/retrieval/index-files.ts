@@ -42,7 +42,8 @@ export interface IndexMeta {
   dimensions: number;
   hnsw: { m: number; efConstruction: number };
   knowledgeDir: string;
-  spaces: Record<string, { documents: number; chunks: number }>;
+  /** mergeDue: the space's vector deltas and tombstones are past the merge ratio (format 4). */
+  spaces: Record<string, { documents: number; chunks: number; mergeDue?: boolean }>;
   /** knowledge/spaces.json as parsed when this version was built (absent in older versions). */
   policy?: unknown;
 }

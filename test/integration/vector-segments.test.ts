@@ -290,11 +290,16 @@ describe('vector segments', () => {
     const big = await reindexer.wait(reindexer.request('cli').id);
     expect(readCurrentVersion(idx)).toBe(big.summary?.version);
     expect(vectorsOf().deltas.length).toBeGreaterThan(1);
+    const metaOf = (v: string) =>
+      JSON.parse(fs.readFileSync(path.join(layout.version(idx, v), 'meta.json'), 'utf8'));
+    expect(metaOf(small.summary?.version as string).spaces.default.mergeDue).toBeUndefined();
+    expect(metaOf(big.summary?.version as string).spaces.default.mergeDue).toBe(true);
     await reindexer.settled();
     expect(published).toHaveLength(3);
     expect(published[1]).toBe(big.summary?.version);
     expect(readCurrentVersion(idx)).toBe(published[2]);
     expect(vectorsOf()).toMatchObject({ deltas: [], tombstones: [] });
+    expect(metaOf(published[2] as string).spaces.default.mergeDue).toBeUndefined();
     const hits = await open().search('Policy 7 covers', { space: 'default', k: 5, mode: 'vector' });
     expect(hits[0]?.chunk.text).toContain('v2');
   });
