@@ -160,7 +160,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
     }
     const question = checked.text;
     record.question = question;
-    // Debug only, and the logger scrubs PII and secrets from it (src/log-scrub.ts).
+    // Debug only, and the logger scrubs PII and secrets from it (src/text/log-scrub.ts).
     logger.debug(
       { answerId, conversationKey: input.conversationKey, space: input.space, question },
       'question received',
