@@ -121,7 +121,9 @@ describe('vector segments', () => {
     expect(hit?.chunk.source).toBe('new.md');
   });
 
-  it('searching base + deltas returns what one index of the same chunks returns', async () => {
+  it('searching base + deltas returns what one index of the same chunks returns', {
+    timeout: 240_000,
+  }, async () => {
     // More deltas: several small runs, then one larger than a flat delta (an HNSW delta).
     fs.appendFileSync(path.join(kb, 'p-1.md'), '\n## Later\n\nRefunds for merchant 1 now take 3 days.\n');
     await index();
