@@ -24,12 +24,14 @@ import type { Embedder } from '../retrieval/types.js';
 import {
   FLAT_DELTA_MAX,
   FlatSegment,
+  MERGE_RATIO,
   mergeDue,
   newSegmentFile,
   type VectorSegmentsManifest,
 } from '../retrieval/vector-segments.js';
 import { acquireIndexLock } from './index-lock.js';
 import { type LoadRequest, type LoadResult, loadFiles } from './load-chunk.js';
+import { mergeSpace } from './merge.js';
 import { cleanupVersions } from './retention.js';
 import { type KnowledgeFile, scanKnowledge } from './scan.js';
 import type { SpaceWriterSpec, WriterRecord } from './space-writer.js';
@@ -58,6 +60,8 @@ export interface IndexOptions {
 }
 
 const EMBED_BATCH = 512;
+/** A run whose own change passes MERGE_RATIO of max(base, this) writes a new base, not a delta. */
+const FOLD_MIN_BASE = 10_000;
 /** Batches being embedded while one is inserted. */
 const EMBED_AHEAD = 3;
 /** Lexical documents to (re)index below which the writer runs inline (a thread costs ~0.3 s to start). */
@@ -531,14 +535,42 @@ async function applyPlan(
       const tombstones = [...prevVectors.tombstones];
       for (const labels of plan.deletes.values()) tombstones.push(...labels);
       const deltas = [...prevVectors.deltas];
-      if (fresh.length > 0) {
+      const foldNow =
+        fresh.length + tombstones.length > MERGE_RATIO * Math.max(prevVectors.baseCount, FOLD_MIN_BASE);
+      if (foldNow) {
+        // A large change (a new folder, a rewrite): a delta would be merged right after anyway,
+        // inserting every point twice. Fold it into a new base now (the old one is only read).
+        const labels: number[] = [];
+        const vectors: number[][] = [];
+        await embedAndInsert(
+          fresh,
+          embedder,
+          {
+            addMany(l, v) {
+              labels.push(...l);
+              vectors.push(...v);
+            },
+          },
+          writer,
+          onIndexed,
+        );
+        const base = newSegmentFile('hnsw', 'bin');
+        const next = { ...prevVectors, tombstones };
+        await mergeSpace(prevSpaceDir, next, embedder.dimensions, hnsw, path.join(spaceDir, base), {
+          labels,
+          vectors,
+        });
+        for (const file of [prevVectors.base, ...prevVectors.deltas.map((d) => d.file)])
+          fs.rmSync(path.join(spaceDir, file), { force: true });
+        manifest.vectors = { base, baseCount: live, deltas: [], tombstones: [] };
+      } else if (fresh.length > 0) {
         const delta = await embedDelta(fresh, embedder, hnsw, writer, onIndexed);
         const file = newSegmentFile(delta.kind === 'flat' ? 'vflat' : 'vdelta', 'bin');
         if (delta.kind === 'flat') delta.segment.write(path.join(spaceDir, file));
         else saved = delta.segment.saveAsync(path.join(spaceDir, file));
         deltas.push({ file, kind: delta.kind, count: fresh.length });
       }
-      manifest.vectors = { ...prevVectors, deltas, tombstones };
+      if (!foldNow) manifest.vectors = { ...prevVectors, deltas, tombstones };
     } else {
       const vectors = HnswStore.create(
         embedder.dimensions,
@@ -554,7 +586,7 @@ async function applyPlan(
     const [written] = await Promise.all([writer.close(), saved]);
     manifest.segments = written.segments;
     writeJsonSync(path.join(spaceDir, 'manifest.json'), manifest);
-    return manifest.vectors;
+    return manifest.vectors as VectorSegmentsManifest;
   } catch (err) {
     writer.abort();
     throw err;

@@ -128,12 +128,13 @@ export async function mergeSegments(opts: MergeOptions): Promise<MergeResult> {
  * new points unreachable); once they outnumber REBUILD_DEAD_RATIO of the live ones, the base is
  * rebuilt from its live points instead, so it does not grow with churn.
  */
-async function mergeSpace(
+export async function mergeSpace(
   dir: string,
   v: VectorSegmentsManifest,
   dimensions: number,
   params: HnswParams,
   out: string,
+  extra: { labels: number[]; vectors: number[][] } = { labels: [], vectors: [] },
 ): Promise<void> {
   const dead = new Set(v.tombstones);
   const base = await HnswStore.loadAsync(path.join(dir, v.base), dimensions, params, v.baseCount);
@@ -160,6 +161,10 @@ async function mergeSpace(
         }
       }
     }
+  }
+  for (let i = 0; i < extra.labels.length; i++) {
+    labels.push(extra.labels[i] as number);
+    vectors.push(extra.vectors[i] as number[]);
   }
   const deadPoints = base.stored - base.size;
   if (deadPoints > REBUILD_DEAD_RATIO * (base.size + labels.length)) {
