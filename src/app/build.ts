@@ -15,6 +15,8 @@ import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { createGapDesk, type GapDesk } from '../insights/gap-desk.js';
+import { gapsRouter } from '../insights/gaps-routes.js';
 import { insightsHandoffNotifier } from '../insights/recorder.js';
 import { insightsRouter } from '../insights/routes.js';
 import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../llm/budget.js';
@@ -50,6 +52,8 @@ export interface BuiltApp {
   sources: SourceRunner;
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
+  /** Knowledge gaps (console and Slack digest): list, draft, save as knowledge. */
+  gaps: GapDesk;
   spaces: SpacePolicy;
   /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
   rateLimiter: RateLimiter;
@@ -263,6 +267,22 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
       adminToken: config.adminToken,
     }),
   );
+  // Knowledge gaps: failed questions grouped by meaning, drafted, saved through the same saver.
+  const gaps = createGapDesk({
+    insights: stores.insights,
+    answers: stores.answers,
+    embedder,
+    tickets: desk.service,
+    saver: desk.saver,
+    ...(config.llm.provider === 'offline' ? {} : { generator }),
+    draftTemplate: templates.gapDraft,
+    maxDistance: config.gaps.maxDistance,
+    logger,
+  });
+  http.mount(
+    '/api/console/insights/gaps',
+    gapsRouter({ gaps, insights: stores.insights, adminToken: config.adminToken }),
+  );
   http.mount(
     '/',
     createHandoffRoutes({
@@ -288,6 +308,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     reindexer,
     sources,
     handoffs: desk.service,
+    gaps,
     spaces,
     rateLimiter,
     modes,
