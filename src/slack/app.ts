@@ -174,6 +174,7 @@ function buildContext(
     sourceSyncs: deps.sourceSyncs,
     spaceFor: deps.spaceFor ?? (() => 'default'),
     onMessageDuringHandoff: deps.onMessageDuringHandoff,
+    gaps: deps.gaps,
     stream: deps.stream ?? {},
     reviewDue: deps.reviewDue ?? (() => []),
     isAdmin,

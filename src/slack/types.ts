@@ -5,6 +5,7 @@ import type { Copilot } from '../copilot/types.js';
 import type { HandoffService } from '../handoff/service.js';
 import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
 import type { IngestProgress } from '../ingest/types.js';
+import type { GapDesk } from '../insights/gap-desk.js';
 import type { Logger } from '../logger.js';
 import type { AnswerStore } from '../memory/types.js';
 import type { ReviewItem } from '../retrieval/review.js';
@@ -84,6 +85,8 @@ export interface SlackAppDeps {
   sourceSyncs?: () => Promise<SourceSyncView[]>;
   /** The handoff module relays the asker's messages to the support card. */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
+  /** Knowledge gaps: `/copilot digest` and the digest's draft answer modal. Absent → unavailable. */
+  gaps?: GapDesk;
   stream?: Partial<StreamOptions>;
   /** Background auth.test retries while Slack is unreachable (default 2 s, doubling to 60 s). */
   authRetry?: { firstMs: number; maxMs: number };
@@ -126,6 +129,7 @@ export interface SlackContext {
   sourceSyncs: SlackAppDeps['sourceSyncs'];
   spaceFor: (team: string, channel: string) => string | null;
   onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
+  gaps: GapDesk | undefined;
   stream: Partial<StreamOptions>;
   reviewDue: () => ReviewItem[];
   isAdmin(userId: string): boolean;
