@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
-import { inProcessRateLimiter, type RateLimiter } from '../copilot/rate-limit.js';
-import type { Copilot } from '../copilot/types.js';
+import { inProcessRateLimiter } from '../copilot/rate-limit.js';
+import type { Copilot } from '../domain/copilot.js';
+import type { RateLimiter } from '../domain/rate-limit.js';
 import { CopilotError } from '../errors.js';
 import { withHandoffGate } from '../handoff/gate.js';
 import type { HandoffService } from '../handoff/service.js';
@@ -10,15 +11,15 @@ import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
 import { adminSafetyRouter } from '../http/routes/admin-safety.js';
+import { gapsRouter } from '../http/routes/gaps.js';
+import { insightsRouter } from '../http/routes/insights.js';
 import { reviewDueRouter } from '../http/routes/review-due.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
 import { createGapDesk, type GapDesk } from '../insights/gap-desk.js';
-import { gapsRouter } from '../insights/gaps-routes.js';
 import { insightsHandoffNotifier } from '../insights/recorder.js';
-import { insightsRouter } from '../insights/routes.js';
 import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../llm/budget.js';
 import { createAnswerGenerator } from '../llm/index.js';
 import { createOfflineGenerator } from '../llm/offline.js';
@@ -88,7 +89,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
   const sync = startIndexSync({ holder: index, logger, redis: stores.redis });
   const reindexer = createReindexer({
     run: indexRun(config, embedder, logger),
-    lock: stores.redis ? redisLock(stores.redis, 'copilot:lock:reindex') : inProcessLock,
+    lock: stores.redis ? redisLock(stores.redis, 'lock:reindex') : inProcessLock,
     published: (version) => sync.publish(version),
     logger,
     observe: (job) => metrics.reindexFinished(job),
@@ -103,7 +104,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
   const sources = createSourceRunner({
     knowledgeDir: config.knowledgeDir,
     notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
-    lock: (name) => (stores.redis ? redisLock(stores.redis, `copilot:lock:source:${name}`) : inProcessLock),
+    lock: (name) => (stores.redis ? redisLock(stores.redis, `lock:source:${name}`) : inProcessLock),
     reindexer,
     logger,
   });
@@ -228,7 +229,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
         redis: stores.redis,
         perMinute: config.handoff.createPerMinute,
         logger,
-        prefix: 'copilot:rate:handoff:',
+        prefix: 'rate:handoff:',
       })
     : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.

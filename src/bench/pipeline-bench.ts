@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
-import type { CopilotEvent } from '../copilot/types.js';
+import type { ConversationStore } from '../domain/answers.js';
+import type { CopilotEvent } from '../domain/copilot.js';
+import type { AnswerGenerator } from '../domain/llm.js';
 import { InProcessHandoffStore } from '../handoff/memory-store.js';
 import { createOfflineGenerator } from '../llm/offline.js';
-import type { AnswerGenerator } from '../llm/types.js';
 import {
   InProcessAnswerCache,
   InProcessAnswerStore,
@@ -12,7 +13,6 @@ import {
 } from '../memory/in-process.js';
 import { RedisConversationStore } from '../memory/redis.js';
 import { createRedisClient, redisReady } from '../memory/redis-client.js';
-import type { ConversationStore } from '../memory/types.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { percentile, round } from '../retrieval/eval-metrics.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
@@ -29,11 +29,11 @@ export async function benchOverhead(opts: {
   redisUrl?: string;
   questions: string[];
 }): Promise<{ overhead_p50_ms: number; overhead_p99_ms: number; memory: string }> {
-  const redis = opts.redisUrl ? createRedisClient(opts.redisUrl) : null;
-  if (redis) await redisReady(redis);
   const prefix = `copilot-bench:${randomUUID()}:`;
+  const redis = opts.redisUrl ? createRedisClient(opts.redisUrl, undefined, { keyPrefix: prefix }) : null;
+  if (redis) await redisReady(redis);
   const memory: ConversationStore = redis
-    ? new RedisConversationStore({ redis, prefix, maxTurns: 20, ttlSeconds: 600 })
+    ? new RedisConversationStore({ redis, maxTurns: 20, ttlSeconds: 600 })
     : new InProcessConversationStore({ maxTurns: 20, ttlSeconds: 600 });
   const offline = createOfflineGenerator();
   // Answers at once: the overhead is measured up to the moment generation starts.
@@ -84,7 +84,7 @@ export async function benchOverhead(opts: {
   } finally {
     if (redis) {
       const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
       await redis.quit();
     }
   }

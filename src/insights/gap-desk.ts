@@ -1,8 +1,8 @@
+import type { AnswerStore } from '../domain/answers.js';
+import type { AnswerGenerator } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
 import type { AnswerSaver, SavedAnswer } from '../handoff/save-answer.js';
-import type { AnswerGenerator } from '../llm/types.js';
 import type { Logger } from '../logger.js';
-import type { AnswerStore } from '../memory/types.js';
 import { lastDays } from './buckets.js';
 import { dashboard } from './dashboard.js';
 import { draftGapAnswer, type GapDraft } from './gap-draft.js';

@@ -1,9 +1,9 @@
+import type { AnswerGenerator } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
-import { detectLanguage } from '../llm/language.js';
-import { isNoAnswer, stripPings } from '../llm/postprocess.js';
-import type { AnswerGenerator } from '../llm/types.js';
 import type { Logger } from '../logger.js';
 import { buildGapDraftPrompt } from '../prompts/gap-draft.js';
+import { detectLanguage } from '../text/language.js';
+import { isNoAnswer, stripPings } from '../text/postprocess.js';
 import type { Gap } from './gaps.js';
 
 /** Where a draft came from: the model, the teammates' replies, or nowhere (write one). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { scrubPii } from '../handoff/pii.js';
-import type { HandoffTicket } from '../handoff/types.js';
-import type { AnswerRecord, AnswerStore } from '../memory/types.js';
+import type { AnswerRecord, AnswerStore } from '../domain/answers.js';
+import type { HandoffTicket } from '../domain/handoff.js';
+import { scrubPii } from '../text/pii.js';
 import { clusterByMeaning, cosine } from './cluster.js';
 import { periodRecords } from './export.js';
 import type { InsightsStore } from './types.js';

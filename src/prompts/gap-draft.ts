@@ -1,8 +1,8 @@
-import { languageName } from '../llm/language.js';
-import type { ChatMessage, Language } from '../llm/types.js';
+import type { ChatMessage, Language } from '../domain/llm.js';
+import { languageName } from '../text/language.js';
+import { countTokens, truncateToTokens } from '../text/tokens.js';
 import { formatPassage } from './builder.js';
 import { render } from './templates.js';
-import { countTokens, truncateToTokens } from './tokens.js';
 
 export interface GapDraftPromptInput {
   /** The gap-draft.md template (Templates.gapDraft). */

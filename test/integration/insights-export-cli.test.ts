@@ -2,10 +2,11 @@ import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnswerRecord } from '../../src/domain/answers.js';
 import { withInsights } from '../../src/insights/recorder.js';
 import { RedisInsightsStore } from '../../src/insights/redis-store.js';
 import { RedisAnswerStore } from '../../src/memory/redis.js';
-import type { AnswerRecord } from '../../src/memory/types.js';
+import { KEY_PREFIX } from '../../src/memory/redis-client.js';
 import { runScript } from '../helpers/cli.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled } from '../helpers/redis-server.js';
 
@@ -38,7 +39,7 @@ describe.skipIf(!has)('npm run export', () => {
   beforeAll(async () => {
     redis = await privateRedis();
     await redis.start();
-    const client = new Redis(redis.url);
+    const client = new Redis(redis.url, { keyPrefix: KEY_PREFIX });
     const answers = withInsights(
       new RedisAnswerStore({ redis: client, answerTtlSeconds: 10 * 365 * 86400 }),
       new RedisInsightsStore({ redis: client }),

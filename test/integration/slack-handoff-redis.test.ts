@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
 import { copyKnowledge } from '../helpers/app.js';
@@ -56,8 +56,8 @@ describe.skipIf(!hasRedis)('Slack handoffs with two replicas on Redis', () => {
     const keys: string[] = [];
     for (const t of created) {
       const now = (await apps[0]?.built.handoffs.get(t.id)) ?? t;
-      keys.push(`copilot:handoff:${t.id}`, `copilot:handoffs:conv:${t.conversationKey}`);
-      if (now.card) keys.push(`copilot:handoffs:card:${now.card.channel}:${now.card.ts}`);
+      keys.push(`handoff:${t.id}`, `handoffs:conv:${t.conversationKey}`);
+      if (now.card) keys.push(`handoffs:card:${now.card.channel}:${now.card.ts}`);
     }
     await Promise.all(apps.map((a) => a.close()));
     await fake?.close();
@@ -66,7 +66,7 @@ describe.skipIf(!hasRedis)('Slack handoffs with two replicas on Redis', () => {
     if (keys.length) await redis.del(...keys);
     for (const t of created) {
       for (const s of ['open', 'claimed', 'resolved', 'cancelled'])
-        await redis.zrem(`copilot:handoffs:status:${s}`, t.id);
+        await redis.zrem(`handoffs:status:${s}`, t.id);
     }
     await redis.quit();
   });

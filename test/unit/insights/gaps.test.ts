@@ -3,19 +3,19 @@ import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import type { HandoffTicket } from '../../../src/handoff/types.js';
+import type { AnswerRecord, SourceRef } from '../../../src/domain/answers.js';
+import type { HandoffTicket } from '../../../src/domain/handoff.js';
+import type { AnswerGenerator, GenerateRequest } from '../../../src/domain/llm.js';
 import { clusterByMeaning } from '../../../src/insights/cluster.js';
 import { draftGapAnswer } from '../../../src/insights/gap-draft.js';
 import { findGaps, type Gap, gapId, gapWhy } from '../../../src/insights/gaps.js';
 import { InProcessInsightsStore } from '../../../src/insights/memory-store.js';
 import { withInsights } from '../../../src/insights/recorder.js';
-import type { AnswerGenerator, GenerateRequest } from '../../../src/llm/types.js';
 import { InProcessAnswerStore } from '../../../src/memory/in-process.js';
-import type { AnswerRecord, SourceRef } from '../../../src/memory/types.js';
 import { buildGapDraftPrompt } from '../../../src/prompts/gap-draft.js';
 import { loadTemplates } from '../../../src/prompts/templates.js';
-import { countTokens } from '../../../src/prompts/tokens.js';
 import { createLocalEmbedder } from '../../../src/retrieval/embedders/local.js';
+import { countTokens } from '../../../src/text/tokens.js';
 import { REPO_ROOT } from '../../helpers/tmp.js';
 
 /**

@@ -1,10 +1,10 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { CopilotError } from '../errors.js';
-import { requireAdminToken } from '../http/auth.js';
-import type { GapDesk, GapRef } from './gap-desk.js';
-import type { Gap } from './gaps.js';
-import type { InsightsStore } from './types.js';
+import { CopilotError } from '../../errors.js';
+import type { GapDesk, GapRef } from '../../insights/gap-desk.js';
+import type { Gap } from '../../insights/gaps.js';
+import type { InsightsStore } from '../../insights/types.js';
+import { requireAdminToken } from '../auth.js';
 
 export interface GapsRoutesDeps {
   gaps: GapDesk;
