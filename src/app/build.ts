@@ -26,6 +26,7 @@ import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
+import { indexRetriever } from '../retrieval/knowledge.js';
 import { type ReviewItem, reviewDue } from '../retrieval/review.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
@@ -169,7 +170,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     slack: config.slack.enabled ? (config.slack.appToken ? 'socket mode' : 'http (/slack/events)') : 'off',
   };
   const copilot = createCopilot({
-    index,
+    retriever: indexRetriever(index),
     embedder,
     generator,
     generatorFor,
