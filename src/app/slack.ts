@@ -1,8 +1,6 @@
-import { perUserKey, withRateLimit } from '../copilot/rate-limit.js';
 import type { Logger } from '../logger.js';
 import { createSlackApp } from '../slack/app.js';
 import { RedisDedupStore } from '../slack/dedup-redis.js';
-import { forwardDuringHandoff } from '../slack/handoff/forward.js';
 import { createSlackHandoffNotifier } from '../slack/handoff/notifier.js';
 import { reindexHook } from '../slack/reindex-hook.js';
 import { RedisThreadStore } from '../slack/thread-store-redis.js';
@@ -27,8 +25,9 @@ export async function attachSlack(
   const slackLogger = logger.child({ surface: 'slack' });
   const slack = createSlackApp({
     config,
-    // Per-user limit: over it, the asker gets a polite note in the thread, others are unaffected.
-    copilot: withRateLimit(built.copilot, built.rateLimiter, perUserKey),
+    copilot: built.copilot,
+    // Per-user limit, space, handoff gate, tickets: the app's one conversation service.
+    conversation: built.conversation,
     handoffs: built.handoffs,
     desk: built.handoffs,
     answers: stores.answers,
@@ -45,7 +44,6 @@ export async function attachSlack(
       })),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
     reviewDue: () => built.reviewDue(),
-    onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
     ...opts,
     ...(stores.redis
       ? { dedup: new RedisDedupStore(stores.redis), threads: new RedisThreadStore(stores.redis) }
