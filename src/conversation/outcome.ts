@@ -1,5 +1,5 @@
-import type { ClarifyOption, CopilotEvent } from '../copilot/types.js';
-import type { Decision, SourceRef, Usage } from '../memory/types.js';
+import type { Decision, SourceRef, Usage } from '../domain/answers.js';
+import type { ClarifyOption, CopilotEvent } from '../domain/copilot.js';
 import type { Outcome, OutcomeKind } from './types.js';
 
 /** Error codes that mean "not answered, nothing ran" rather than "failed". */

@@ -1,6 +1,6 @@
-import type { ClarifyOption, CopilotEvent } from '../copilot/types.js';
-import type { HandoffOrigin, HandoffTicket } from '../handoff/types.js';
-import type { Decision, SourceRef, Usage } from '../memory/types.js';
+import type { Decision, SourceRef, Usage } from '../domain/answers.js';
+import type { ClarifyOption, CopilotEvent } from '../domain/copilot.js';
+import type { HandoffOrigin, HandoffTicket } from '../domain/handoff.js';
 
 /**
  * What one message came to, whatever the surface:

@@ -1,13 +1,13 @@
-import type { HandoffPort, HandoffReason } from '../handoff/types.js';
+import type { AnswerCache, AnswerRecord, AnswerStore, ConversationStore } from '../domain/answers.js';
+import type { CopilotStatus } from '../domain/copilot.js';
+import type { HandoffPort, HandoffReason } from '../domain/handoff.js';
+import type { AnswerGenerator } from '../domain/llm.js';
 import type { Budget } from '../llm/budget.js';
-import type { AnswerGenerator } from '../llm/types.js';
 import type { Logger } from '../logger.js';
-import type { AnswerCache, AnswerRecord, AnswerStore, ConversationStore } from '../memory/types.js';
 import type { Templates } from '../prompts/templates.js';
 import type { KnowledgeRetriever } from '../retrieval/knowledge.js';
 import type { Embedder } from '../retrieval/types.js';
 import type { Safety } from '../safety/service.js';
-import type { CopilotStatus } from './types.js';
 
 export interface CopilotSettings {
   answerMinScore: number;

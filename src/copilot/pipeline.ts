@@ -1,6 +1,7 @@
-import { detectLanguage } from '../llm/language.js';
+import type { AnswerRecord } from '../domain/answers.js';
+import type { AskInput, Copilot, CopilotEvent } from '../domain/copilot.js';
 import { templateFragments } from '../llm/leak-guard.js';
-import type { AnswerRecord } from '../memory/types.js';
+import { detectLanguage } from '../text/language.js';
 import { AnnotationMatcher } from './annotations.js';
 import type { CopilotDeps } from './deps.js';
 import { checkQuestion, wantsHuman } from './input.js';
@@ -12,7 +13,6 @@ import { decideStep } from './steps/decide.js';
 import { generateStep } from './steps/generate.js';
 import { retrieveStep } from './steps/retrieve.js';
 import { failed, humanRequested, rejectInput, requireSpace, screenQuestion } from './steps/screen.js';
-import type { AskInput, Copilot, CopilotEvent } from './types.js';
 
 export type { CopilotDeps, CopilotObserver, CopilotSettings } from './deps.js';
 export { DEFAULT_SETTINGS } from './deps.js';
@@ -42,7 +42,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
     const question = checked.text;
     record.question = question;
     record.standaloneQuestion = question;
-    // Debug only, and the logger scrubs PII and secrets from it (src/log-scrub.ts).
+    // Debug only, and the logger scrubs PII and secrets from it (src/text/log-scrub.ts).
     logger.debug(
       { answerId: record.id, conversationKey: input.conversationKey, space: input.space, question },
       'question received',

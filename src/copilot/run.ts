@@ -1,6 +1,3 @@
-import { CopilotError } from '../errors.js';
-import type { Language } from '../llm/types.js';
-import type { Logger } from '../logger.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -8,9 +5,12 @@ import type {
   ConversationStore,
   Decision,
   Usage,
-} from '../memory/types.js';
+} from '../domain/answers.js';
+import type { AskInput, CopilotEvent } from '../domain/copilot.js';
+import type { Language } from '../domain/llm.js';
+import { CopilotError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { KnowledgeView } from '../retrieval/knowledge.js';
-import type { AskInput, CopilotEvent } from './types.js';
 
 /** The state of one ask, shared by its steps: the record being built and the event stream. */
 export interface Run {

@@ -1,4 +1,4 @@
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 import type { LoadedIndex } from './index-reader.js';
 import type { SearchHit } from './types.js';
 

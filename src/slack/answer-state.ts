@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import { OutcomeBuilder } from '../conversation/outcome.js';
 import type { Outcome } from '../conversation/types.js';
-import type { CopilotEvent } from '../copilot/types.js';
+import type { CopilotEvent } from '../domain/copilot.js';
 import { buildAnswerBlocks } from './blocks/answer.js';
 import { buildClarifyBlocks } from './blocks/clarify.js';
 import { oneLine, truncate } from './text.js';

@@ -1,6 +1,6 @@
-import type { AnswerGenerator } from '../../llm/types.js';
+import type { SourceRef, Turn } from '../../domain/answers.js';
+import type { AnswerGenerator } from '../../domain/llm.js';
 import type { Logger } from '../../logger.js';
-import type { SourceRef, Turn } from '../../memory/types.js';
 import { type AnnotationMatcher, annotationText } from '../annotations.js';
 import { attribution } from '../messages.js';
 import type { Ending, Run } from '../run.js';

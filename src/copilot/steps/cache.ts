@@ -1,5 +1,5 @@
+import type { AnswerCache, Turn } from '../../domain/answers.js';
 import { answerCacheKey, historyDigest } from '../../memory/cache-key.js';
-import type { AnswerCache, Turn } from '../../memory/types.js';
 import type { Ending, Run } from '../run.js';
 
 /**

@@ -1,5 +1,5 @@
-import { buildTicket } from '../../handoff/ticket.js';
-import type { HandoffReason } from '../../handoff/types.js';
+import type { HandoffReason } from '../../domain/handoff.js';
+import { buildTicket } from '../../domain/ticket.js';
 import type { CopilotDeps } from '../deps.js';
 import { type MessageKey, say } from '../messages.js';
 import type { Run } from '../run.js';

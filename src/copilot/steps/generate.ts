@@ -1,10 +1,10 @@
+import type { Turn, Usage } from '../../domain/answers.js';
+import type { AnswerGenerator, GenerateResult } from '../../domain/llm.js';
 import { createLeakGuard, leaksProtectedText } from '../../llm/leak-guard.js';
-import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../../llm/postprocess.js';
 import { estimateCost } from '../../llm/pricing.js';
-import type { AnswerGenerator, GenerateResult } from '../../llm/types.js';
-import type { Turn, Usage } from '../../memory/types.js';
 import { buildAnswerPrompt } from '../../prompts/builder.js';
 import type { SearchHit } from '../../retrieval/types.js';
+import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../../text/postprocess.js';
 import type { CopilotDeps } from '../deps.js';
 import { type MessageKey, say } from '../messages.js';
 import { type Ending, type Run, summarize } from '../run.js';

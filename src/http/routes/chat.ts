@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ConversationService, Outcome } from '../../conversation/types.js';
-import type { CopilotEvent } from '../../copilot/types.js';
+import type { CopilotEvent } from '../../domain/copilot.js';
 import { CopilotError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { CONVERSATION_ID, CONVERSATION_ID_RULE, newConversationId } from '../conversation-id.js';

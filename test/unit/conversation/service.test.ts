@@ -2,11 +2,12 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type ConversationDeps, createConversationService } from '../../../src/conversation/service.js';
 import type { MessageRequest, SpaceRequest } from '../../../src/conversation/types.js';
-import { inProcessRateLimiter, type RateLimiter } from '../../../src/copilot/rate-limit.js';
+import { inProcessRateLimiter } from '../../../src/copilot/rate-limit.js';
 import { newAnswerRecord } from '../../../src/copilot/record.js';
-import type { AskInput, CopilotEvent } from '../../../src/copilot/types.js';
-import type { HandoffTicket, NewHandoff } from '../../../src/handoff/types.js';
-import type { AnswerRecord } from '../../../src/memory/types.js';
+import type { AnswerRecord } from '../../../src/domain/answers.js';
+import type { AskInput, CopilotEvent } from '../../../src/domain/copilot.js';
+import type { HandoffTicket, NewHandoff } from '../../../src/domain/handoff.js';
+import type { RateLimiter } from '../../../src/domain/rate-limit.js';
 
 const logger = pino({ level: 'silent' });
 

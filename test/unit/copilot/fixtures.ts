@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { newAnswerRecord } from '../../../src/copilot/record.js';
 import { type Run, startRun } from '../../../src/copilot/run.js';
-import type { AskInput, CopilotEvent } from '../../../src/copilot/types.js';
-import type { HandoffTicket, NewHandoff } from '../../../src/handoff/types.js';
-import type { Chunk } from '../../../src/ingest/types.js';
+import type { AskInput, CopilotEvent } from '../../../src/domain/copilot.js';
+import type { Chunk } from '../../../src/domain/documents.js';
+import type { HandoffTicket, NewHandoff } from '../../../src/domain/handoff.js';
 import type { KnowledgeView } from '../../../src/retrieval/knowledge.js';
 import type { Embedder, SearchHit } from '../../../src/retrieval/types.js';
 

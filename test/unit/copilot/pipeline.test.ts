@@ -3,8 +3,8 @@ import { AnnotationMatcher } from '../../../src/copilot/annotations.js';
 import { decide } from '../../../src/copilot/decide.js';
 import { gatherEvidence } from '../../../src/copilot/evidence.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../../../src/copilot/pipeline.js';
-import type { CopilotEvent } from '../../../src/copilot/types.js';
-import type { AnswerGenerator } from '../../../src/llm/types.js';
+import type { CopilotEvent } from '../../../src/domain/copilot.js';
+import type { AnswerGenerator } from '../../../src/domain/llm.js';
 import {
   InProcessAnswerCache,
   InProcessAnswerStore,

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type BucketState,
-  inProcessRateLimiter,
-  rateLimitedMessage,
-  takeToken,
-} from '../../../src/copilot/rate-limit.js';
+import { inProcessRateLimiter, rateLimitedMessage, takeToken } from '../../../src/copilot/rate-limit.js';
+import type { BucketState } from '../../../src/domain/rate-limit.js';
 
 describe('token bucket', () => {
   it('allows a burst of perMinute, then refills one token every 60/perMinute seconds', () => {

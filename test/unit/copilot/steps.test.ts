@@ -7,8 +7,8 @@ import { decideStep } from '../../../src/copilot/steps/decide.js';
 import { generateStep } from '../../../src/copilot/steps/generate.js';
 import { retrieveStep } from '../../../src/copilot/steps/retrieve.js';
 import { humanRequested, rejectInput, screenQuestion } from '../../../src/copilot/steps/screen.js';
+import type { AnswerGenerator } from '../../../src/domain/llm.js';
 import { CopilotError } from '../../../src/errors.js';
-import type { AnswerGenerator } from '../../../src/llm/types.js';
 import {
   InProcessAnswerCache,
   InProcessAnswerStore,

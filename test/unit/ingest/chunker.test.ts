@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { LoadedDoc } from '../../../src/domain/documents.js';
 import { chunkDocument, chunkId, splitSection } from '../../../src/ingest/chunker.js';
 import { loadMarkdown } from '../../../src/ingest/loaders/markdown.js';
 import { loadPdf } from '../../../src/ingest/loaders/pdf.js';
-import { estimateTokens } from '../../../src/ingest/tokens.js';
-import type { LoadedDoc } from '../../../src/ingest/types.js';
+import { estimateTokens } from '../../../src/text/token-estimate.js';
 import { makePdf } from './fixtures.js';
 
 const noWs = (s: string) => s.replace(/\s+/g, '');
@@ -56,6 +56,14 @@ describe('splitSection', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('counts the text between sentences: no piece exceeds maxTokens (fast-check seed -1137326225)', () => {
+    const text = 'a0a.\n一一一一一一一一一一。 A0a0A0a a0 a0a.\n| 一一一一一一一一一一。\n- ';
+    const opts = { targetTokens: 30, maxTokens: 41, overlapTokens: 12 };
+    const pieces = splitSection(text, opts);
+    for (const p of pieces) expect(estimateTokens(p.text)).toBeLessThanOrEqual(41);
+    expect(noWs(pieces.map((p) => p.text.slice(p.overlapChars)).join(''))).toBe(noWs(text));
   });
 
   it('ends pieces at Chinese and English sentence boundaries and overlaps whole sentences', () => {

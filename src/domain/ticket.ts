@@ -1,5 +1,5 @@
-import type { AnswerRecord, SourceRef } from '../memory/types.js';
-import type { HandoffOrigin, HandoffReason, NewHandoff } from './types.js';
+import type { AnswerRecord, SourceRef } from './answers.js';
+import type { HandoffOrigin, HandoffReason, NewHandoff } from './handoff.js';
 
 /** Where a ticket's asker is: the conversation, its space and the surface it came from. */
 export interface TicketPlace {
