@@ -1,10 +1,11 @@
 import type { Config } from '../config.js';
+import { createConversationService } from '../conversation/service.js';
+import type { ConversationService } from '../conversation/types.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../domain/copilot.js';
 import type { RateLimiter } from '../domain/rate-limit.js';
 import { CopilotError } from '../errors.js';
-import { withHandoffGate } from '../handoff/gate.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
@@ -29,6 +30,7 @@ import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
+import { indexRetriever } from '../retrieval/knowledge.js';
 import { type ReviewItem, reviewDue } from '../retrieval/review.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
@@ -46,6 +48,8 @@ export interface BuiltApp {
   config: Config;
   http: HttpApp;
   copilot: Copilot;
+  /** Every surface's way in: rate limit → space → handoff gate → pipeline, and every ticket. */
+  conversation: ConversationService;
   stores: Stores;
   index: IndexHolder;
   reindexer: Reindexer;
@@ -56,7 +60,7 @@ export interface BuiltApp {
   /** Knowledge gaps (console and Slack digest): list, draft, save as knowledge. */
   gaps: GapDesk;
   spaces: SpacePolicy;
-  /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
+  /** Per-user question limit (RATE_LIMIT_PER_MINUTE), applied by the conversation service. */
   rateLimiter: RateLimiter;
   modes: Record<string, string>;
   /** Surfaces attached after build (Slack): their health shows in /readyz and /api/status. */
@@ -174,7 +178,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     slack: config.slack.enabled ? (config.slack.appToken ? 'socket mode' : 'http (/slack/events)') : 'off',
   };
   const copilot = createCopilot({
-    index,
+    retriever: indexRetriever(index),
     embedder,
     generator,
     generatorFor,
@@ -232,14 +236,33 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
         prefix: 'rate:handoff:',
       })
     : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
-  // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
+  const conversation = createConversationService({
+    copilot,
+    handoffs: desk.service,
+    forward: async (ticket, req) =>
+      (
+        await desk.service.forward(ticket.id, {
+          by: req.conversation.user ?? 'asker',
+          text: req.message,
+          ...(req.ts ? { ts: req.ts } : {}),
+        })
+      ).ok,
+    answers: stores.answers,
+    spaces: {
+      forChannel: (team, channel) => spaces.forSlack(team, channel),
+      list: async () => (await copilot.status()).spaces,
+    },
+    rateLimiter,
+    ticketLimiter: handoffCreateLimiter,
+    logger,
+  });
   const http = createHttpApp({
     config,
-    copilot: withHandoffGate(copilot, desk.service, logger),
+    copilot,
+    conversation,
     logger,
     readiness,
     conversationEvents: desk.conversationEvents,
-    rateLimit: { limiter: rateLimiter },
     statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
   // Documents past their review_after date, for admins (console page and App Home).
@@ -290,8 +313,10 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
       service: desk.service,
       answers: stores.answers,
       copilot,
+      conversation,
       adminToken: config.adminToken,
       createLimiter: handoffCreateLimiter,
+      logger,
     }),
   );
   http.mount('/metrics', async (_req, res) => {
@@ -304,6 +329,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     config,
     http,
     copilot,
+    conversation,
     stores,
     index,
     reindexer,

@@ -1,10 +1,8 @@
-import { perUserKey, withRateLimit } from '../copilot/rate-limit.js';
 import type { Logger } from '../logger.js';
 import { createSlackApp } from '../slack/app.js';
 import { InProcessDedupStore } from '../slack/dedup.js';
 import { RedisDedupStore } from '../slack/dedup-redis.js';
 import { postDigest, startDigestSchedule } from '../slack/digest.js';
-import { forwardDuringHandoff } from '../slack/handoff/forward.js';
 import { createSlackHandoffNotifier } from '../slack/handoff/notifier.js';
 import { reindexHook } from '../slack/reindex-hook.js';
 import { RedisThreadStore } from '../slack/thread-store-redis.js';
@@ -29,8 +27,9 @@ export async function attachSlack(
   const slackLogger = logger.child({ surface: 'slack' });
   const slack = createSlackApp({
     config,
-    // Per-user limit: over it, the asker gets a polite note in the thread, others are unaffected.
-    copilot: withRateLimit(built.copilot, built.rateLimiter, perUserKey),
+    copilot: built.copilot,
+    // Per-user limit, space, handoff gate, tickets: the app's one conversation service.
+    conversation: built.conversation,
     handoffs: built.handoffs,
     desk: built.handoffs,
     answers: stores.answers,
@@ -47,7 +46,6 @@ export async function attachSlack(
       })),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
     reviewDue: () => built.reviewDue(),
-    onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
     gaps: built.gaps,
     ...opts,
     ...(stores.redis
