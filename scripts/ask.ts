@@ -2,21 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { buildApp } from '../src/app/build.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
-import type { CopilotEvent } from '../src/domain/copilot.js';
 import { CopilotError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 
 const USAGE = `
 Usage: npm run ask -- [--knowledge DIR] [--index DIR] [--space S] [--json] "question"
 Answers once in the terminal, streaming the answer as it is written. With --json, prints one JSON
-object {answerId, decision, cached, answer, sources, clarify?, handoff?, usage} instead.`;
+object {answerId, kind, decision, cached, answer, sources, clarify?, handoff?, usage} instead.
+Without --space: the default space (or the only one).`;
 
 runCli(async () => {
   const { values, positionals } = parseCli(
     {
       knowledge: { type: 'string' },
       index: { type: 'string' },
-      space: { type: 'string', default: 'default' },
+      space: { type: 'string' },
       json: { type: 'boolean' },
     },
     USAGE,
@@ -28,52 +28,52 @@ runCli(async () => {
     level: values.json ? 'warn' : config.logLevel === 'info' ? 'warn' : config.logLevel,
   });
   const app = await buildApp(config, logger);
-  const events: CopilotEvent[] = [];
   const conversationId = randomUUID();
   try {
-    const record = await app.copilot.ask(
+    const outcome = await app.conversation.ask(
       {
+        conversation: { key: `cli:${conversationId}`, id: conversationId, origin: { surface: 'cli' } },
         message: question,
-        conversationKey: `cli:${conversationId}`,
-        conversationId,
-        space: values.space ?? 'default',
-        origin: { surface: 'cli' },
+        // The operator's terminal: every space, private ones too; no rate limit.
+        space: { name: values.space, includePrivate: true },
+        rateKey: null,
       },
       (e) => {
-        events.push(e);
         if (values.json) return;
         if (e.type === 'token') process.stdout.write(e.text);
         if (e.type === 'error') process.stderr.write(`\n${e.message}\n`);
       },
     );
-    const clarify = events.find((e) => e.type === 'clarify');
-    const handoff = events.find((e) => e.type === 'handoff');
-    const done = events.find((e) => e.type === 'done');
+    if (outcome.kind === 'refused' && outcome.error) {
+      throw new CopilotError(outcome.error.code, outcome.error.message, {
+        ...(outcome.error.hint ? { hint: outcome.error.hint } : {}),
+      });
+    }
     if (values.json) {
       process.stdout.write(
         `${JSON.stringify({
-          answerId: record.id,
-          decision: record.decision,
-          cached: done?.type === 'done' ? done.cached : false,
-          answer: record.answer,
-          sources: record.sources,
-          ...(clarify?.type === 'clarify' ? { clarify: clarify.options } : {}),
-          ...(handoff?.type === 'handoff'
-            ? { handoff: { handoffId: handoff.handoffId, reason: handoff.reason } }
+          answerId: outcome.answerId,
+          kind: outcome.kind,
+          decision: outcome.decision,
+          cached: outcome.cached,
+          answer: outcome.text,
+          sources: outcome.sources,
+          ...(outcome.clarify ? { clarify: outcome.clarify } : {}),
+          ...(outcome.ticket
+            ? { handoff: { handoffId: outcome.ticket.id, reason: outcome.ticket.reason } }
             : {}),
-          usage: record.usage ?? null,
+          usage: outcome.usage,
         })}\n`,
       );
       return 0;
     }
     process.stdout.write('\n');
-    if (clarify?.type === 'clarify') {
-      for (const [i, o] of clarify.options.entries())
-        process.stdout.write(`  ${i + 1}. ${o.label} (${o.source})\n`);
+    for (const [i, o] of (outcome.clarify ?? []).entries()) {
+      process.stdout.write(`  ${i + 1}. ${o.label} (${o.source})\n`);
     }
-    if (record.sources.length) {
+    if (outcome.sources.length) {
       process.stdout.write('\nSources:\n');
-      for (const s of record.sources) {
+      for (const s of outcome.sources) {
         const where = [s.headingPath?.join(' > '), s.page ? `p.${s.page}` : ''].filter(Boolean).join(', ');
         process.stdout.write(`  [${s.n}] ${s.title} (${s.source}${where ? `, ${where}` : ''})\n`);
       }

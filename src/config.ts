@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { CopilotError } from './errors.js';
 
@@ -22,6 +23,30 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const cron = z.string().refine(
+  (expr) => {
+    try {
+      new Cron(expr, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid cron expression (e.g. "0 9 * * 1" for Mondays at 09:00)' },
+);
+const timezone = optionalString.refine(
+  (tz) => {
+    if (tz === undefined) return true;
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone (e.g. Europe/Paris or UTC)' },
+);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -67,6 +92,10 @@ const schema = z.object({
   SLACK_HANDOFF_CHANNEL: optionalString,
   SLACK_ADMIN_USERS: csv,
   SLACK_ANSWER_EDITORS: csv,
+  SLACK_DIGEST_CHANNEL: optionalString,
+  DIGEST_SCHEDULE: cron.default('0 9 * * 1'),
+  DIGEST_TIMEZONE: timezone,
+  GAPS_CLUSTER_DISTANCE: z.coerce.number().gt(0).max(2).optional(),
   ADMIN_TOKEN: optionalString,
   NOTION_TOKEN: optionalString,
   NOTION_BASE_URL: optionalString,
@@ -160,7 +189,11 @@ export interface Config {
     /** May tick "save as answer" in Slack, besides adminUsers. */
     answerEditors: string[];
     enabled: boolean;
+    /** The weekly digest: SLACK_DIGEST_CHANNEL, else SLACK_HANDOFF_CHANNEL; undefined = no digest. */
+    digest: { channel: string | undefined; schedule: string; timezone: string | undefined };
   };
+  /** Knowledge gaps: cosine distance up to which questions are grouped (depends on the embedder). */
+  gaps: { maxDistance: number };
   adminToken: string | undefined;
   /** Daily model budgets (unset = unlimited): past one, answers are extractive and say why. */
   budget: {
@@ -275,7 +308,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminUsers: e.SLACK_ADMIN_USERS,
       answerEditors: e.SLACK_ANSWER_EDITORS,
       enabled: Boolean(e.SLACK_BOT_TOKEN),
+      digest: {
+        channel: e.SLACK_DIGEST_CHANNEL ?? e.SLACK_HANDOFF_CHANNEL,
+        schedule: e.DIGEST_SCHEDULE,
+        timezone: e.DIGEST_TIMEZONE,
+      },
     },
+    // Paraphrases are far apart with the local hashing embedder, close with OpenAI's models.
+    gaps: { maxDistance: e.GAPS_CLUSTER_DISTANCE ?? (e.EMBEDDINGS === 'local' ? 0.75 : 0.45) },
     adminToken: e.ADMIN_TOKEN,
     budget: {
       ...(e.BUDGET_DAILY_TOKENS_PER_SPACE ? { tokensPerSpace: e.BUDGET_DAILY_TOKENS_PER_SPACE } : {}),

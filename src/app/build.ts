@@ -1,22 +1,25 @@
 import type { Config } from '../config.js';
+import { createConversationService } from '../conversation/service.js';
+import type { ConversationService } from '../conversation/types.js';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
 import { inProcessRateLimiter } from '../copilot/rate-limit.js';
 import type { Copilot } from '../domain/copilot.js';
 import type { RateLimiter } from '../domain/rate-limit.js';
 import { CopilotError } from '../errors.js';
-import { withHandoffGate } from '../handoff/gate.js';
 import type { HandoffService } from '../handoff/service.js';
 import { createHttpApp, type HttpApp } from '../http/app.js';
 import { createHandoffRoutes } from '../http/handoff-routes.js';
 import { createMetrics } from '../http/metrics.js';
 import { adminReindexRouter } from '../http/routes/admin-reindex.js';
 import { adminSafetyRouter } from '../http/routes/admin-safety.js';
+import { gapsRouter } from '../http/routes/gaps.js';
 import { insightsRouter } from '../http/routes/insights.js';
 import { reviewDueRouter } from '../http/routes/review-due.js';
 import { sourcesRouter } from '../http/routes/sources.js';
 import { inProcessLock, redisLock } from '../ingest/job-lock.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { createReindexer } from '../ingest/reindexer.js';
+import { createGapDesk, type GapDesk } from '../insights/gap-desk.js';
 import { insightsHandoffNotifier } from '../insights/recorder.js';
 import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../llm/budget.js';
 import { createAnswerGenerator } from '../llm/index.js';
@@ -27,6 +30,7 @@ import { redisRateLimiter } from '../memory/redis-rate-limit.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { IndexHolder } from '../retrieval/index-holder.js';
 import { startIndexSync } from '../retrieval/index-sync.js';
+import { indexRetriever } from '../retrieval/knowledge.js';
 import { type ReviewItem, reviewDue } from '../retrieval/review.js';
 import { createIndexEmbedder } from '../retrieval/setup.js';
 import { livePolicy, loadSpacePolicy, type SpacePolicy, spaceFolder } from '../retrieval/spaces.js';
@@ -44,6 +48,8 @@ export interface BuiltApp {
   config: Config;
   http: HttpApp;
   copilot: Copilot;
+  /** Every surface's way in: rate limit → space → handoff gate → pipeline, and every ticket. */
+  conversation: ConversationService;
   stores: Stores;
   index: IndexHolder;
   reindexer: Reindexer;
@@ -51,8 +57,10 @@ export interface BuiltApp {
   sources: SourceRunner;
   /** The handoff desk; the Slack notifier joins with `handoffs.addNotifier(…)`. */
   handoffs: HandoffService;
+  /** Knowledge gaps (console and Slack digest): list, draft, save as knowledge. */
+  gaps: GapDesk;
   spaces: SpacePolicy;
-  /** Per-user question limit (RATE_LIMIT_PER_MINUTE); Slack wraps its copilot with withRateLimit. */
+  /** Per-user question limit (RATE_LIMIT_PER_MINUTE), applied by the conversation service. */
   rateLimiter: RateLimiter;
   modes: Record<string, string>;
   /** Surfaces attached after build (Slack): their health shows in /readyz and /api/status. */
@@ -171,7 +179,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     slack: config.slack.enabled ? (config.slack.appToken ? 'socket mode' : 'http (/slack/events)') : 'off',
   };
   const copilot = createCopilot({
-    index,
+    retriever: indexRetriever(index),
     embedder,
     generator,
     generatorFor,
@@ -229,14 +237,33 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
         prefix: 'rate:handoff:',
       })
     : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
-  // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.
+  const conversation = createConversationService({
+    copilot,
+    handoffs: desk.service,
+    forward: async (ticket, req) =>
+      (
+        await desk.service.forward(ticket.id, {
+          by: req.conversation.user ?? 'asker',
+          text: req.message,
+          ...(req.ts ? { ts: req.ts } : {}),
+        })
+      ).ok,
+    answers: stores.answers,
+    spaces: {
+      forChannel: (team, channel) => spaces.forSlack(team, channel),
+      list: async () => (await copilot.status()).spaces,
+    },
+    rateLimiter,
+    ticketLimiter: handoffCreateLimiter,
+    logger,
+  });
   const http = createHttpApp({
     config,
-    copilot: withHandoffGate(copilot, desk.service, logger),
+    copilot,
+    conversation,
     logger,
     readiness,
     conversationEvents: desk.conversationEvents,
-    rateLimit: { limiter: rateLimiter },
     statusExtras: () => (surfaces.slack ? { slack: surfaces.slack() } : {}),
   });
   // Documents past their review_after date, for admins (console page and App Home).
@@ -265,14 +292,32 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
       adminToken: config.adminToken,
     }),
   );
+  // Knowledge gaps: failed questions grouped by meaning, drafted, saved through the same saver.
+  const gaps = createGapDesk({
+    insights: stores.insights,
+    answers: stores.answers,
+    embedder,
+    tickets: desk.service,
+    saver: desk.saver,
+    ...(config.llm.provider === 'offline' ? {} : { generator }),
+    draftTemplate: templates.gapDraft,
+    maxDistance: config.gaps.maxDistance,
+    logger,
+  });
+  http.mount(
+    '/api/console/insights/gaps',
+    gapsRouter({ gaps, insights: stores.insights, adminToken: config.adminToken }),
+  );
   http.mount(
     '/',
     createHandoffRoutes({
       service: desk.service,
       answers: stores.answers,
       copilot,
+      conversation,
       adminToken: config.adminToken,
       createLimiter: handoffCreateLimiter,
+      logger,
     }),
   );
   http.mount('/metrics', async (_req, res) => {
@@ -285,11 +330,13 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
     config,
     http,
     copilot,
+    conversation,
     stores,
     index,
     reindexer,
     sources,
     handoffs: desk.service,
+    gaps,
     spaces,
     rateLimiter,
     modes,

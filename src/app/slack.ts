@@ -1,8 +1,8 @@
-import { perUserKey, withRateLimit } from '../copilot/rate-limit.js';
 import type { Logger } from '../logger.js';
 import { createSlackApp } from '../slack/app.js';
+import { InProcessDedupStore } from '../slack/dedup.js';
 import { RedisDedupStore } from '../slack/dedup-redis.js';
-import { forwardDuringHandoff } from '../slack/handoff/forward.js';
+import { postDigest, startDigestSchedule } from '../slack/digest.js';
 import { createSlackHandoffNotifier } from '../slack/handoff/notifier.js';
 import { reindexHook } from '../slack/reindex-hook.js';
 import { RedisThreadStore } from '../slack/thread-store-redis.js';
@@ -27,8 +27,9 @@ export async function attachSlack(
   const slackLogger = logger.child({ surface: 'slack' });
   const slack = createSlackApp({
     config,
-    // Per-user limit: over it, the asker gets a polite note in the thread, others are unaffected.
-    copilot: withRateLimit(built.copilot, built.rateLimiter, perUserKey),
+    copilot: built.copilot,
+    // Per-user limit, space, handoff gate, tickets: the app's one conversation service.
+    conversation: built.conversation,
     handoffs: built.handoffs,
     desk: built.handoffs,
     answers: stores.answers,
@@ -45,7 +46,7 @@ export async function attachSlack(
       })),
     spaceFor: (team, channel) => built.spaces.forSlack(team, channel),
     reviewDue: () => built.reviewDue(),
-    onMessageDuringHandoff: forwardDuringHandoff(built.handoffs),
+    gaps: built.gaps,
     ...opts,
     ...(stores.redis
       ? { dedup: new RedisDedupStore(stores.redis), threads: new RedisThreadStore(stores.redis) }
@@ -65,10 +66,33 @@ export async function attachSlack(
       'SLACK_HANDOFF_CHANNEL is not set: questions handed to a human get no Slack card and only show in /console (and /copilot handoffs). Set it to a channel id and invite the bot there.',
     );
   }
+  // The weekly digest (figures and knowledge gaps), once per tick across replicas.
+  const digest = config.slack.digest;
+  const digestChannel = digest.channel;
+  const schedule = digestChannel
+    ? startDigestSchedule({
+        schedule: digest.schedule,
+        timezone: digest.timezone,
+        post: async () => {
+          await postDigest(slack.app.client, built.gaps, digestChannel);
+        },
+        once: (() => {
+          const claims = stores.redis ? new RedisDedupStore(stores.redis) : new InProcessDedupStore();
+          return (key: string, ttl: number) => claims.firstTime(key, ttl);
+        })(),
+        logger: slackLogger,
+      })
+    : null;
+  if (schedule)
+    slackLogger.info(
+      { channel: digestChannel, next: schedule.next()?.toISOString() },
+      'weekly digest scheduled',
+    );
   return {
     ...slack,
     async stop() {
       // Cards and relays stop with Slack; tickets keep going to the console.
+      schedule?.stop();
       detach?.();
       await slack.stop();
     },

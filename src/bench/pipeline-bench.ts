@@ -16,6 +16,7 @@ import { createRedisClient, redisReady } from '../memory/redis-client.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { percentile, round } from '../retrieval/eval-metrics.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
+import { viewOf } from '../retrieval/knowledge.js';
 import type { Embedder } from '../retrieval/types.js';
 
 /**
@@ -48,7 +49,7 @@ export async function benchOverhead(opts: {
     },
   };
   const copilot = createCopilot({
-    index: { current: () => opts.index },
+    retriever: { pin: () => viewOf(opts.index) },
     embedder: opts.embedder,
     generator: instant,
     memory,

@@ -1,6 +1,6 @@
 import type { Chunk } from '../domain/documents.js';
 import { cosine } from '../retrieval/hnsw-store.js';
-import type { LoadedIndex } from '../retrieval/index-reader.js';
+import type { KnowledgeView } from '../retrieval/knowledge.js';
 import { processTerm, tokenize } from '../retrieval/lexical.js';
 import type { Embedder } from '../retrieval/types.js';
 
@@ -24,9 +24,7 @@ interface Entry {
   terms: Set<string>;
 }
 
-export function isAnswerFile(source: string): boolean {
-  return /(^|\/)answers\/[^/]+\.md$/.test(source);
-}
+export { isAnswerFile } from '../retrieval/knowledge.js';
 
 function terms(text: string): Set<string> {
   return new Set(
@@ -53,7 +51,7 @@ export class AnnotationMatcher {
   constructor(private readonly embedder: Embedder) {}
 
   async match(
-    index: LoadedIndex,
+    index: KnowledgeView,
     space: string,
     question: string,
     minScore: number,
@@ -78,7 +76,7 @@ export class AnnotationMatcher {
     };
   }
 
-  private entries(index: LoadedIndex, space: string): Promise<Entry[]> {
+  private entries(index: KnowledgeView, space: string): Promise<Entry[]> {
     const key = `${index.version}\0${space}`;
     let p = this.cache.get(key);
     if (!p) {
@@ -90,16 +88,8 @@ export class AnnotationMatcher {
     return p;
   }
 
-  private async build(index: LoadedIndex, space: string): Promise<Entry[]> {
-    const s = index.space(space);
-    if (!s) return [];
-    const firstChunks = new Map<string, Chunk>();
-    for (const chunk of s.chunks.values()) {
-      if (!isAnswerFile(chunk.source) || !chunk.meta?.question) continue;
-      const prev = firstChunks.get(chunk.source);
-      if (!prev || chunk.ordinal < prev.ordinal) firstChunks.set(chunk.source, chunk);
-    }
-    const chunks = [...firstChunks.values()];
+  private async build(index: KnowledgeView, space: string): Promise<Entry[]> {
+    const chunks = index.savedAnswers(space);
     const vectors = await Promise.all(chunks.map((c) => this.embedder.embedQuery(c.meta?.question ?? '')));
     return chunks.map((chunk, i) => ({
       chunk,
@@ -111,13 +101,6 @@ export class AnnotationMatcher {
 }
 
 /** The whole saved answer: every chunk of the answers file, in order. */
-export function annotationText(index: LoadedIndex, chunk: Chunk): string {
-  const s = index.space(chunk.space);
-  const labels = s?.manifest.files[chunk.source]?.chunks ?? [];
-  const parts = labels
-    .map((c) => s?.chunks.get(c.label))
-    .filter((c): c is Chunk => Boolean(c))
-    .sort((a, b) => a.ordinal - b.ordinal)
-    .map((c) => c.text);
-  return parts.length ? parts.join('\n\n') : chunk.text;
+export function annotationText(index: KnowledgeView, chunk: Chunk): string {
+  return index.documentText(chunk);
 }

@@ -39,7 +39,7 @@ export function offlineAnswerer(index: LoadedIndex, minScore: number): Answerer 
     const space = c.space ?? 'default';
     const hits = await index.search(c.question, { space, k: TOP_K * 3 });
     const top = dedupePerSource(hits, PER_SOURCE, TOP_K);
-    const evidence = gatherEvidence(c.question, top, index.space(space));
+    const evidence = gatherEvidence(c.question, top, index.space(space)?.lexical);
     const decision = decide(c.question, top, { minScore, evidence });
     if (decision.decision === 'escalate') return { escalated: true, text: '' };
     const passages: PromptPassage[] = top.map((h, i) => ({

@@ -1,5 +1,5 @@
+import type { Vocabulary } from '../retrieval/knowledge.js';
 import { processTerm, tokenize } from '../retrieval/lexical.js';
-import type { SpaceIndex } from '../retrieval/space-index.js';
 import type { SearchHit } from '../retrieval/types.js';
 
 /**
@@ -44,10 +44,14 @@ export function namedTerms(question: string): string[] {
   });
 }
 
-export function gatherEvidence(question: string, hits: SearchHit[], space: SpaceIndex | undefined): Evidence {
+export function gatherEvidence(
+  question: string,
+  hits: SearchHit[],
+  vocabulary: Vocabulary | undefined,
+): Evidence {
   // Words the space never uses (slang, typos) cannot be matched by any passage: leave them out.
   const all = contentTerms(question);
-  const terms = all.filter((t) => !space || space.lexical.knows(t));
+  const terms = all.filter((t) => !vocabulary || vocabulary.knows(t));
   const passages = hits
     .slice(0, 3)
     .map(
@@ -62,8 +66,8 @@ export function gatherEvidence(question: string, hits: SearchHit[], space: Space
     share = Math.max(share, all.length ? found / all.length : 0);
   }
   const names = namedTerms(question);
-  const unknownNames = space
-    ? names.filter((name) => contentTerms(name).some((t) => !space.lexical.knows(t)))
+  const unknownNames = vocabulary
+    ? names.filter((name) => contentTerms(name).some((t) => !vocabulary.knows(t)))
     : [];
   const matchedNames = names.filter((name) => {
     const parts = contentTerms(name);

@@ -1,7 +1,4 @@
-import type { AnswerRecord } from '../domain/answers.js';
-import type { AskInput, Copilot, CopilotEvent } from '../domain/copilot.js';
 import type { BucketState, RateDecision, RateLimiter } from '../domain/rate-limit.js';
-import { newAnswerId, newAnswerRecord } from './record.js';
 
 /**
  * Per-user rate limit (abuse): a token bucket per key, `perMinute` tokens refilled
@@ -61,44 +58,4 @@ export function inProcessRateLimiter(opts: { perMinute: number; now?: () => numb
 export function rateLimitedMessage(retryAfterSeconds: number): string {
   const n = Math.max(1, Math.ceil(retryAfterSeconds));
   return `You're asking faster than I can answer — please try again in ${n} second${n === 1 ? '' : 's'}.`;
-}
-
-/**
- * The usual `keyOf` for Slack: one bucket per workspace user (`slack:T…:U…`); questions without
- * a user (none today) are not limited rather than all sharing one bucket.
- */
-export function perUserKey(input: AskInput): string | null {
-  if (!input.user) return null;
-  return `${input.origin?.surface ?? 'slack'}:${input.origin?.team ?? '-'}:${input.user}`;
-}
-
-/**
- * Wraps a copilot for surfaces that speak in events (Slack): over the limit, the asker gets
- * `meta`, an `error` {code: 'rate:limited'} with a polite wait time, and `done`, and the inner
- * copilot (retrieval, model, memory) is never called. `keyOf` → null means "not limited".
- */
-export function withRateLimit(
-  copilot: Copilot,
-  limiter: RateLimiter,
-  keyOf: (input: AskInput) => string | null,
-): Copilot {
-  return {
-    ...copilot,
-    async ask(input, emit) {
-      const key = keyOf(input);
-      const decision = key === null ? null : await limiter.take(key);
-      if (!decision || decision.allowed) return copilot.ask(input, emit);
-      return refuse(input, emit, decision.retryAfterSeconds);
-    },
-  };
-}
-
-function refuse(input: AskInput, emit: (e: CopilotEvent) => void, retryAfterSeconds: number): AnswerRecord {
-  const answerId = newAnswerId();
-  const message = rateLimitedMessage(retryAfterSeconds);
-  emit({ type: 'meta', conversationId: input.conversationId, answerId });
-  emit({ type: 'error', code: 'rate:limited', message });
-  emit({ type: 'done', answerId, decision: 'answer', cached: false, usage: null });
-  // Not stored: a refused question is not an answer, and storing it would let a flood fill the store.
-  return newAnswerRecord(input, answerId, '');
 }

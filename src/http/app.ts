@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
+import { createConversationService, spacesOf } from '../conversation/service.js';
+import type { ConversationService } from '../conversation/types.js';
 import type { Copilot } from '../domain/copilot.js';
 import { createInProcessEventBus } from '../handoff/events.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, JSON_BODY_LIMIT, notFound } from './error-handler.js';
-import { type HttpRateLimit, rateLimit } from './rate-limit.js';
+import type { HttpRateLimit } from './rate-limit.js';
 import { requestContext } from './request-context.js';
 import { chatRoute } from './routes/chat.js';
 import { type ConversationEventsDeps, conversationEventsRoute } from './routes/conversation-events.js';
@@ -32,8 +34,14 @@ export interface HttpDeps {
    * can listen from its first answer; without a handoff desk nothing is ever published on it.
    */
   conversationEvents?: Omit<ConversationEventsDeps, 'heartbeatMs'>;
-  /** Per-client limit on POST /api/chat (429 when over); none when absent. */
-  rateLimit?: HttpRateLimit;
+  /**
+   * The conversation service POST /api/chat talks to (rate limit, space, handoff gate, pipeline).
+   * Default: one around `copilot` with `rateLimit`, no handoff desk (the composition root passes
+   * the real one).
+   */
+  conversation?: ConversationService;
+  /** Per-client limit on POST /api/chat (429 when over) for the default conversation service. */
+  rateLimit?: Pick<HttpRateLimit, 'limiter'>;
   /** More of the service's state for GET /api/status (e.g. `slack: {state}` once Slack is attached). */
   statusExtras?: () => Record<string, unknown>;
 }
@@ -56,6 +64,10 @@ export function jsonBody(): RequestHandler {
   return express.json({ limit: JSON_BODY_LIMIT });
 }
 
+const noDesk = async (): Promise<never> => {
+  throw new Error('no handoff desk on this server');
+};
+
 export function createHttpApp(deps: HttpDeps): HttpApp {
   const { config, copilot, logger } = deps;
   const app = express();
@@ -74,11 +86,20 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
 
   app.get('/healthz', healthzRoute());
   app.get('/readyz', readyzRoute({ copilot, ...(deps.readiness ? { readiness: deps.readiness } : {}) }));
+  const conversation =
+    deps.conversation ??
+    createConversationService({
+      copilot,
+      handoffs: { activeFor: async () => null, create: noDesk },
+      answers: { get: async () => null },
+      spaces: spacesOf(copilot),
+      ...(deps.rateLimit ? { rateLimiter: deps.rateLimit.limiter } : {}),
+      logger,
+    });
   app.post(
     '/api/chat',
-    ...(deps.rateLimit ? [rateLimit(deps.rateLimit)] : []),
     chatRoute({
-      copilot,
+      conversation,
       logger,
       ...(deps.heartbeatMs !== undefined ? { heartbeatMs: deps.heartbeatMs } : {}),
     }),

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import { createConversationService, spacesOf } from '../conversation/service.js';
+import type { ConversationService } from '../conversation/types.js';
 import type { AnswerStore } from '../domain/answers.js';
 import type { Copilot } from '../domain/copilot.js';
 import type { RateLimiter } from '../domain/rate-limit.js';
 import type { HandoffService } from '../handoff/service.js';
+import { createLogger, type Logger } from '../logger.js';
 import { clientAddressKey, rateLimit } from './rate-limit.js';
 import { consoleRouter } from './routes/console.js';
 import { handoffsRoute } from './routes/handoffs.js';
@@ -20,6 +23,12 @@ export interface HandoffRoutesDeps {
    * else and per conversation before a new ticket is opened. Absent → no limit (tests, CLIs).
    */
   createLimiter?: RateLimiter;
+  /**
+   * Where "Ask a human" goes (the one ticket builder). Default: a conversation service around
+   * `service`, `answers` and `copilot` with `createLimiter` per conversation.
+   */
+  conversation?: ConversationService;
+  logger?: Logger;
 }
 
 /**
@@ -34,7 +43,18 @@ export function createHandoffRoutes(deps: HandoffRoutesDeps): Router {
   r.post(
     '/api/handoffs',
     ...(limiter ? [rateLimit({ limiter, keyOf: (req) => `handoff:${clientAddressKey(req)}` })] : []),
-    handoffsRoute(deps),
+    handoffsRoute({
+      conversation:
+        deps.conversation ??
+        createConversationService({
+          copilot: deps.copilot,
+          handoffs: deps.service,
+          answers: deps.answers,
+          spaces: spacesOf(deps.copilot),
+          ...(limiter ? { ticketLimiter: limiter } : {}),
+          logger: deps.logger ?? createLogger({ level: 'silent' }),
+        }),
+    }),
   );
   r.use('/api/console', consoleRouter(deps));
   // The page itself is public: without the token it can do nothing, and it says how to get in.

@@ -10,6 +10,8 @@ export interface Templates {
   user: string;
   /** Rewrites a follow-up into a standalone question. */
   condense: string;
+  /** Drafts the answer to a knowledge gap (insights) from teammates' replies and passages. */
+  gapDraft: string;
 }
 
 /** Each file and the placeholders it must contain: a template without them would silently drop data. */
@@ -18,6 +20,7 @@ const FILES = {
   'system.zh.md': [],
   'user.md': ['passages', 'question'],
   'condense.md': ['history', 'question'],
+  'gap-draft.md': ['question', 'replies', 'passages'],
 } as const satisfies Record<string, readonly string[]>;
 
 type FileName = keyof typeof FILES;
@@ -60,6 +63,7 @@ export function loadTemplates(overrideDir?: string): Templates {
     system: { en: read('system.en.md'), zh: read('system.zh.md') },
     user: read('user.md'),
     condense: read('condense.md'),
+    gapDraft: read('gap-draft.md'),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { HandoffTicket } from '../domain/handoff.js';
+import type { Outcome } from '../conversation/types.js';
 import { AnswerState } from './answer-state.js';
 import { conversationIdFor, conversationKeyFor } from './conversation.js';
 import { tellUser } from './ephemeral.js';
@@ -22,18 +22,16 @@ export interface Question {
   messageTs?: string;
 }
 
-export type AnswerOutcome = 'answered' | 'handoff' | 'no_space';
+export type AnswerOutcome = 'answered' | 'handoff' | 'refused';
 
 const LOST_NOTE =
   "Sorry, I couldn't post my answer in this thread. Please ask again in a moment; if it keeps happening, an admin should check that I'm still in this channel.";
 
-const NO_SPACE_NOTE =
-  "I'm not set up to answer in this conversation yet. An admin can map it to a knowledge space in knowledge/spaces.json.";
-
 /**
- * Answers one question in its thread: stays silent when a teammate owns the thread, otherwise
- * remembers the thread (follow-ups need no mention), shows 👀, streams the copilot's answer and
- * always closes it with the answer blocks, even when the copilot fails.
+ * Carries one question to the conversation service and renders what it says in the thread: a
+ * refusal (rate limit, no space) as a note; a message for an open ticket silently (✉ once the
+ * ticket took it); otherwise the thread is remembered (follow-ups need no mention), 👀 shows
+ * while the answer streams, and the answer blocks always close it, even when the answer failed.
  */
 export async function answerQuestion(
   ctx: SlackContext,
@@ -41,17 +39,38 @@ export async function answerQuestion(
   q: Question,
 ): Promise<AnswerOutcome> {
   const key = conversationKeyFor(q.team, q.channel, q.threadTs);
-  const ticket = await activeTicket(ctx, key);
-  if (ticket) {
-    await forwardToHandoff(ctx, client, ticket, q);
-    return 'handoff';
-  }
-  const space = ctx.spaceFor(q.team, q.channel);
-  if (!space) {
+  const opened = await ctx.conversation.open({
+    conversation: {
+      key,
+      id: conversationIdFor(q.channel, q.threadTs),
+      origin: { surface: 'slack', team: q.team, channel: q.channel, threadTs: q.threadTs },
+      user: q.user,
+    },
+    message: q.text,
+    space: { channel: { team: q.team, channel: q.channel } },
+    // One bucket per workspace user.
+    rateKey: `slack:${q.team}:${q.user}`,
+    ...(q.messageTs ? { ts: q.messageTs } : {}),
+  });
+  if ('refused' in opened) {
+    const text = refusalText(opened.refused);
     await client.chat
-      .postMessage({ channel: q.channel, thread_ts: q.threadTs, text: NO_SPACE_NOTE })
-      .catch((err: unknown) => ctx.logger.warn({ err: errorSummary(err) }, 'no-space note failed'));
-    return 'no_space';
+      .postMessage({ channel: q.channel, thread_ts: q.threadTs, text })
+      .catch((err: unknown) => ctx.logger.warn({ err: errorSummary(err) }, 'refusal note failed'));
+    return 'refused';
+  }
+  const { turn } = opened;
+  if (turn.activeTicket) {
+    // A teammate owns the thread: the bot stays silent; the message goes to the ticket.
+    ctx.logger.info(
+      { handoffId: turn.activeTicket.id, channel: q.channel },
+      'thread has an open handoff: bot stays silent',
+    );
+    const outcome = await turn.run();
+    if (outcome.ticket?.forwarded && q.messageTs) {
+      await markForwarded(client, ctx.logger, { channel: q.channel, ts: q.messageTs });
+    }
+    return 'handoff';
   }
   await ctx.threads.remember(key, ctx.config.memory.ttlSeconds).catch((err: unknown) => {
     ctx.logger.warn(
@@ -74,19 +93,10 @@ export async function answerQuestion(
   const state = new AnswerState();
   const startedAt = Date.now();
   try {
-    await ctx.copilot.ask(
-      {
-        message: q.text,
-        conversationKey: key,
-        conversationId: conversationIdFor(q.channel, q.threadTs),
-        space,
-        user: q.user,
-        origin: { surface: 'slack', team: q.team, channel: q.channel, threadTs: q.threadTs },
-      },
-      (event) => {
-        state.apply(event);
+    state.use(
+      await turn.run((event) => {
         if (event.type === 'token') stream.push(event.text);
-      },
+      }),
     );
   } catch (err) {
     state.fail();
@@ -120,41 +130,9 @@ export async function answerQuestion(
   return 'answered';
 }
 
-async function activeTicket(ctx: SlackContext, key: string): Promise<HandoffTicket | null> {
-  try {
-    return await ctx.handoffs.activeFor(key);
-  } catch (err) {
-    // Better to answer than to leave the asker in silence because the ticket store hiccuped.
-    ctx.logger.warn({ err: errorSummary(err), conversationKey: key }, 'handoff lookup failed; answering');
-    return null;
-  }
-}
-
-async function forwardToHandoff(
-  ctx: SlackContext,
-  client: webApi.WebClient,
-  ticket: HandoffTicket,
-  q: Question,
-): Promise<void> {
-  ctx.logger.info(
-    { handoffId: ticket.id, channel: q.channel },
-    'thread has an open handoff: bot stays silent',
-  );
-  if (!ctx.onMessageDuringHandoff) return;
-  try {
-    await ctx.onMessageDuringHandoff(ticket, {
-      team: q.team,
-      channel: q.channel,
-      threadTs: q.threadTs,
-      ts: q.messageTs ?? q.threadTs,
-      user: q.user,
-      text: q.text,
-    });
-    if (q.messageTs) await markForwarded(client, ctx.logger, { channel: q.channel, ts: q.messageTs });
-  } catch (err) {
-    ctx.logger.error(
-      { err: errorSummary(err), handoffId: ticket.id },
-      'relaying a message to the handoff failed',
-    );
-  }
+/** A refusal in the thread: the message, and its hint when it has one. */
+function refusalText(refused: Outcome): string {
+  const e = refused.error;
+  if (!e) return "Sorry, I can't answer here right now.";
+  return e.hint ? `${e.message} ${e.hint}` : e.message;
 }

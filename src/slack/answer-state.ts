@@ -1,97 +1,92 @@
 import type { types } from '@slack/bolt';
-import type { Decision, SourceRef } from '../domain/answers.js';
-import type { ClarifyOption, CopilotEvent } from '../domain/copilot.js';
+import { OutcomeBuilder } from '../conversation/outcome.js';
+import type { Outcome } from '../conversation/types.js';
+import type { CopilotEvent } from '../domain/copilot.js';
 import { buildAnswerBlocks } from './blocks/answer.js';
 import { buildClarifyBlocks } from './blocks/clarify.js';
 import { oneLine, truncate } from './text.js';
 
 /**
- * What one answer's events add up to, for the closing message: the answer id for the feedback
- * buttons, sources, clarify options, handoff and error. Pure; the stream carries the tokens.
+ * The closing message of one answer, rendered from its outcome (the conversation service builds
+ * it from the events): the answer id for the feedback buttons, sources, clarify options, handoff
+ * and error. Pure; the stream carries the tokens.
  */
 export class AnswerState {
-  answerId: string | undefined;
-  sources: SourceRef[] = [];
-  clarify: ClarifyOption[] = [];
-  decision: Decision = 'answer';
-  handoff: { handoffId: string | null; reason: string } | undefined;
-  error: { code: string; message: string } | undefined;
-  /** The start of the streamed text, for the notification preview. */
-  preview = '';
-  tokens = 0;
+  private readonly events = new OutcomeBuilder();
+  private outcome: Outcome | null = null;
+  private failed: Outcome['error'];
 
-  apply(e: CopilotEvent): void {
-    switch (e.type) {
-      case 'meta':
-        this.answerId = e.answerId;
-        break;
-      case 'token':
-        this.tokens += 1;
-        if (this.preview.length < 300) this.preview += e.text;
-        break;
-      case 'sources':
-        this.sources = e.sources;
-        break;
-      case 'clarify':
-        this.clarify = e.options;
-        this.decision = 'clarify';
-        break;
-      case 'handoff':
-        this.handoff = { handoffId: e.handoffId, reason: e.reason };
-        break;
-      case 'done':
-        this.answerId = e.answerId || this.answerId;
-        this.decision = e.decision;
-        break;
-      case 'error':
-        this.error = { code: e.code, message: e.message };
-        break;
-      case 'status':
-        break;
-    }
+  /** Renders this outcome (what `turn.run` returned). */
+  use(outcome: Outcome): void {
+    this.outcome = outcome;
   }
 
-  /** The copilot threw instead of emitting `error` (it should not): treat it the same way. */
+  /** Builds the outcome from events instead (same rules: the conversation's OutcomeBuilder). */
+  apply(e: CopilotEvent): void {
+    this.outcome = null;
+    this.events.apply(e);
+  }
+
+  /** The answer threw instead of ending with an outcome (it should not): treat it as an error. */
   fail(): void {
-    this.error ??= { code: 'slack:internal', message: 'Something went wrong on our side.' };
+    this.failed = { code: 'slack:internal', message: 'Something went wrong on our side.' };
+  }
+
+  private get o(): Outcome {
+    return this.outcome ?? this.events.build();
+  }
+
+  get answerId(): string | undefined {
+    return this.o.answerId ?? undefined;
+  }
+
+  get decision(): Outcome['decision'] {
+    return this.o.decision;
+  }
+
+  get error(): Outcome['error'] {
+    return this.o.error ?? this.failed;
   }
 
   /** Text to add after the streamed tokens, so no answer ends silently. */
   closingText(): string {
-    const lead = this.tokens > 0 ? '\n\n' : '';
-    if (this.error) {
+    const o = this.o;
+    const lead = o.streamed ? '\n\n' : '';
+    const error = this.error;
+    if (error) {
       // First line only: whatever the pipeline put in the message, a stack trace never reaches Slack.
-      const firstLine = this.error.message.split('\n')[0] ?? '';
+      const firstLine = error.message.split('\n')[0] ?? '';
       const message = truncate(oneLine(firstLine) || 'Something went wrong.', 300);
       return `${lead}:warning: ${message} You can ask a teammate with the button below.`;
     }
-    if (this.tokens > 0 || this.clarify.length > 0) return '';
-    if (this.decision === 'escalate') return "I couldn't find this in the knowledge base.";
+    if (o.streamed || o.clarify?.length) return '';
+    if (o.decision === 'escalate') return "I couldn't find this in the knowledge base.";
     return "I don't have an answer for that yet.";
   }
 
   finalBlocks(question: string): types.KnownBlock[] {
-    const handedOff = Boolean(this.handoff?.handoffId);
-    if (this.clarify.length > 0 && !this.error) {
+    const o = this.o;
+    const handedOff = Boolean(o.ticket?.id);
+    if (o.clarify?.length && !this.error) {
       // A clarifying question is not an answer to rate: offer the options and a human.
       return [
-        ...buildClarifyBlocks(this.clarify),
+        ...buildClarifyBlocks(o.clarify),
         ...buildAnswerBlocks({ sources: [], decision: 'clarify', question, handedOff }),
       ];
     }
     return buildAnswerBlocks({
-      ...(this.answerId ? { answerId: this.answerId } : {}),
-      sources: this.sources,
-      decision: this.decision,
+      ...(o.answerId ? { answerId: o.answerId } : {}),
+      sources: o.sources,
+      decision: o.decision,
       question,
       handedOff,
     });
   }
 
   notificationText(): string {
-    const text = oneLine(this.preview);
+    const text = oneLine(this.o.streamed.slice(0, 2000));
     if (text) return truncate(text, 150);
     if (this.error) return 'Sorry, I could not finish this answer.';
-    return this.clarify.length > 0 ? 'Which one do you mean?' : 'Answer';
+    return this.o.clarify?.length ? 'Which one do you mean?' : 'Answer';
   }
 }

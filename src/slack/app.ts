@@ -1,5 +1,6 @@
 import { App, AuthorizationError, ExpressReceiver, type webApi } from '@slack/bolt';
 import express from 'express';
+import { createConversationService, spacesOf } from '../conversation/service.js';
 import { CopilotError } from '../errors.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { InProcessDedupStore } from './dedup.js';
@@ -161,9 +162,37 @@ function buildContext(
   const admins = new Set(deps.config.slack.adminUsers);
   const editors = new Set(deps.config.slack.answerEditors);
   const isAdmin = (userId: string) => admins.has(userId);
+  const spaceFor = deps.spaceFor ?? (() => 'default');
+  const relay = deps.onMessageDuringHandoff;
+  const conversation =
+    deps.conversation ??
+    createConversationService({
+      copilot: deps.copilot,
+      handoffs: deps.handoffs,
+      ...(relay
+        ? {
+            forward: async (ticket, req) => {
+              const { team = '', channel = '', threadTs = '' } = req.conversation.origin;
+              await relay(ticket, {
+                team,
+                channel,
+                threadTs,
+                ts: req.ts ?? threadTs,
+                user: req.conversation.user ?? '',
+                text: req.message,
+              });
+              return true;
+            },
+          }
+        : {}),
+      answers: deps.answers,
+      spaces: spacesOf(deps.copilot, spaceFor),
+      logger,
+    });
   return {
     config: deps.config,
     copilot: deps.copilot,
+    conversation,
     handoffs: deps.handoffs,
     answers: deps.answers,
     logger,
@@ -172,8 +201,8 @@ function buildContext(
     desk: deps.desk,
     reindex: deps.reindex,
     sourceSyncs: deps.sourceSyncs,
-    spaceFor: deps.spaceFor ?? (() => 'default'),
-    onMessageDuringHandoff: deps.onMessageDuringHandoff,
+    spaceFor,
+    gaps: deps.gaps,
     stream: deps.stream ?? {},
     reviewDue: deps.reviewDue ?? (() => []),
     isAdmin,

@@ -1,11 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { Router } from 'express';
 import type { Config } from '../config.js';
+import type { ConversationService } from '../conversation/types.js';
 import type { AnswerStore } from '../domain/answers.js';
 import type { Copilot } from '../domain/copilot.js';
 import type { IngestProgress } from '../domain/documents.js';
 import type { HandoffPort, HandoffTicket } from '../domain/handoff.js';
 import type { HandoffService } from '../handoff/service.js';
+import type { GapDesk } from '../insights/gap-desk.js';
 import type { Logger } from '../logger.js';
 import type { ReviewItem } from '../retrieval/review.js';
 import type { SourceSyncView } from './blocks/sources.js';
@@ -50,7 +52,14 @@ export interface ThreadMessage {
 
 export interface SlackAppDeps {
   config: Config;
+  /** Feedback and status; questions go through `conversation`. */
   copilot: Copilot;
+  /**
+   * Where questions and "Ask a human" go (rate limit, space, handoff gate, pipeline, tickets).
+   * Default: a conversation service around `copilot`, `handoffs`, `spaceFor` and
+   * `onMessageDuringHandoff`, without a rate limit (the composition root passes the real one).
+   */
+  conversation?: ConversationService;
   handoffs: HandoffPort;
   answers: AnswerStore;
   logger: Logger;
@@ -82,8 +91,13 @@ export interface SlackAppDeps {
   reviewDue?: () => ReviewItem[];
   /** The last sync per source (knowledge/sources.json) for `/copilot sync` and the App Home. */
   sourceSyncs?: () => Promise<SourceSyncView[]>;
-  /** The handoff module relays the asker's messages to the support card. */
+  /**
+   * For the default conversation service: the handoff module relays the asker's messages to the
+   * support card.
+   */
   onMessageDuringHandoff?: (ticket: HandoffTicket, message: ThreadMessage) => Promise<void>;
+  /** Knowledge gaps: `/copilot digest` and the digest's draft answer modal. Absent → unavailable. */
+  gaps?: GapDesk;
   stream?: Partial<StreamOptions>;
   /** Background auth.test retries while Slack is unreachable (default 2 s, doubling to 60 s). */
   authRetry?: { firstMs: number; maxMs: number };
@@ -116,6 +130,7 @@ export interface SlackHealth {
 export interface SlackContext {
   config: Config;
   copilot: Copilot;
+  conversation: ConversationService;
   handoffs: HandoffPort;
   answers: AnswerStore;
   logger: Logger;
@@ -125,7 +140,7 @@ export interface SlackContext {
   reindex: SlackAppDeps['reindex'];
   sourceSyncs: SlackAppDeps['sourceSyncs'];
   spaceFor: (team: string, channel: string) => string | null;
-  onMessageDuringHandoff: SlackAppDeps['onMessageDuringHandoff'];
+  gaps: GapDesk | undefined;
   stream: Partial<StreamOptions>;
   reviewDue: () => ReviewItem[];
   isAdmin(userId: string): boolean;

@@ -21,6 +21,7 @@ export function buildHelpBlocks(): types.KnownBlock[] {
         '`/copilot handoffs`: questions waiting for a teammate',
         '`/copilot reindex`: rebuild the knowledge base (admins)',
         '`/copilot sync`: last sync of each website / Notion source',
+        '`/copilot digest`: post the weekly digest of figures and knowledge gaps now (admins)',
         '`/copilot help`: this message',
       ].join('\n'),
     ),

@@ -8,11 +8,14 @@ export const ACTION = {
   handoffClaim: 'handoff_claim',
   handoffReply: 'handoff_reply',
   handoffResolve: 'handoff_resolve',
+  /** A knowledge gap in the weekly digest: opens the draft answer modal. */
+  gapDraft: 'gap_draft',
 } as const;
 
 export const VIEW = {
   feedbackReason: 'copilot_feedback_reason',
   handoffReply: 'handoff_reply_view',
+  gapAnswer: 'gap_answer_view',
 } as const;
 
 /** The reason input inside the feedback modal. */
@@ -24,4 +27,10 @@ export const HANDOFF_REPLY = {
   options: { blockId: 'options', actionId: 'options_input' },
   save: 'save',
   resolve: 'resolve',
+} as const;
+
+/** The inputs of the gap answer modal: the question the answer is filed under, and the answer. */
+export const GAP_ANSWER = {
+  question: { blockId: 'gap_question', actionId: 'gap_question_input' },
+  answer: { blockId: 'gap_answer', actionId: 'gap_answer_input' },
 } as const;

@@ -1,5 +1,4 @@
 import type { webApi } from '@slack/bolt';
-import type { AnswerRecord } from '../../../domain/answers.js';
 import { decodeAskHumanValue } from '../../blocks/answer.js';
 import { conversationIdFor, conversationKeyFor } from '../../conversation.js';
 import { tellUser } from '../../ephemeral.js';
@@ -8,9 +7,10 @@ import type { SlackContext } from '../../types.js';
 import { type ActionWhere, actionWhere, type ButtonArgs } from './where.js';
 
 /**
- * "Ask a human": opens a handoff ticket for this thread (the handoff module posts the support card
- * and relays the reply) and tells the thread at once that a teammate is coming. One ticket per
- * thread: a second click, or a thread already handed off, only gets a private note.
+ * "Ask a human": the conversation service opens a handoff ticket for this thread (the handoff
+ * module posts the support card and relays the reply); the thread is told at once that a
+ * teammate is coming. One ticket per thread: a second click, or a thread already handed off,
+ * only gets a private note.
  */
 export function askHuman(ctx: SlackContext) {
   return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
@@ -20,31 +20,42 @@ export function askHuman(ctx: SlackContext) {
     const value = decodeAskHumanValue(action.value);
     const to = { channel: where.channel, user: where.user, threadTs: where.threadTs };
     try {
-      const record = value.answerId ? await ctx.answers.get(value.answerId) : null;
-      const key = record?.conversationKey ?? conversationKeyFor(where.team, where.channel, where.threadTs);
-      const existing = await ctx.handoffs.activeFor(key);
+      const key = conversationKeyFor(where.team, where.channel, where.threadTs);
       // Double clicks arrive as separate actions; only the first may open a ticket.
       const first = await ctx.dedup.firstTime(`ask-human:${key}`, 30);
-      if (existing || !first) {
+      const r = first
+        ? await ctx.conversation.askHuman({
+            conversation: {
+              key,
+              id: conversationIdFor(where.channel, where.threadTs),
+              origin: {
+                surface: 'slack',
+                team: where.team,
+                channel: where.channel,
+                threadTs: where.threadTs,
+              },
+              user: where.user,
+            },
+            answerId: value.answerId ?? null,
+            question: value.question ?? '(question not available)',
+            space: { channel: { team: where.team, channel: where.channel } },
+            link: () => permalink(client, where),
+          })
+        : null;
+      if (!r || r.kind === 'existing') {
         await tellUser(client, ctx.logger, to, 'A teammate has already been asked to help in this thread.');
         return;
       }
-      const ticket = await ctx.handoffs.create({
-        space: record?.space ?? ctx.spaceFor(where.team, where.channel) ?? 'default',
-        conversationKey: key,
-        conversationId: conversationIdFor(where.channel, where.threadTs),
-        origin: {
-          surface: 'slack',
-          team: where.team,
-          channel: where.channel,
-          threadTs: where.threadTs,
-          ...(await permalink(client, where)),
-        },
-        asker: where.user,
-        question: record?.question ?? value.question ?? '(question not available)',
-        ...draftOf(record),
-        reason: 'asked',
-      });
+      if (r.kind === 'refused') {
+        await tellUser(
+          client,
+          ctx.logger,
+          to,
+          r.error.hint ? `${r.error.message} ${r.error.hint}` : r.error.message,
+        );
+        return;
+      }
+      const ticket = r.ticket;
       ctx.logger.info({ handoffId: ticket.id, channel: where.channel }, 'handoff requested from Slack');
       const note = 'A teammate has been asked to help. They will reply here in this thread.';
       const channel = where.channel;
@@ -71,22 +82,13 @@ export function askHuman(ctx: SlackContext) {
   };
 }
 
-function draftOf(record: AnswerRecord | null) {
-  if (!record) return {};
-  return {
-    answerId: record.id,
-    sources: record.sources,
-    ...(record.answer ? { draftAnswer: record.answer } : {}),
-  };
-}
-
 /** The thread's link for the support card; the card works without it. */
-async function permalink(client: webApi.WebClient, where: ActionWhere): Promise<{ link?: string }> {
-  if (!where.channel || !where.threadTs) return {};
+async function permalink(client: webApi.WebClient, where: ActionWhere): Promise<string | undefined> {
+  if (!where.channel || !where.threadTs) return undefined;
   try {
     const res = await client.chat.getPermalink({ channel: where.channel, message_ts: where.threadTs });
-    return res.permalink ? { link: res.permalink } : {};
+    return res.permalink || undefined;
   } catch {
-    return {};
+    return undefined;
   }
 }

@@ -5,6 +5,7 @@ import { askHuman } from './ask-human.js';
 import { clarify } from './clarify.js';
 import { feedbackDown } from './feedback-down.js';
 import { feedbackUp } from './feedback-up.js';
+import { gapDraft } from './gap-draft.js';
 import { handoffClaim } from './handoff-claim.js';
 import { handoffReply } from './handoff-reply.js';
 import { handoffResolve } from './handoff-resolve.js';
@@ -19,4 +20,5 @@ export function registerActionListeners(app: App, ctx: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTION.handoffClaim, handoffClaim(ctx));
   app.action<BlockAction<ButtonAction>>(ACTION.handoffReply, handoffReply(ctx));
   app.action<BlockAction<ButtonAction>>(ACTION.handoffResolve, handoffResolve(ctx));
+  app.action<BlockAction<ButtonAction>>(ACTION.gapDraft, gapDraft(ctx));
 }

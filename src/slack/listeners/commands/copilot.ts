@@ -2,13 +2,14 @@ import { buildHelpBlocks } from '../../blocks/help.js';
 import { errorSummary } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';
 import { type CommandArgs, ephemeral } from './args.js';
+import { commandDigest } from './copilot-digest.js';
 import { commandQuestion } from './copilot-question.js';
 import { commandReindex } from './copilot-reindex.js';
 import { commandHandoffs, commandStatus } from './copilot-status.js';
 import { commandSync } from './copilot-sync.js';
 
 /**
- * `/copilot help | status | reindex | sync | handoffs | <question>`. A keyword alone is a subcommand;
+ * `/copilot help | status | reindex | sync | handoffs | digest | <question>`. A keyword alone is a subcommand;
  * anything longer ("status of order 1234?") is a question. Acked at once: Slack allows 3 s.
  */
 export function copilotCommand(ctx: SlackContext) {
@@ -27,6 +28,8 @@ export function copilotCommand(ctx: SlackContext) {
         await commandSync(ctx, args);
       } else if (keyword === 'handoffs') {
         await commandHandoffs(ctx, args);
+      } else if (keyword === 'digest') {
+        await commandDigest(ctx, args);
       } else {
         await commandQuestion(ctx, args, text);
       }
