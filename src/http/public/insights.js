@@ -87,9 +87,15 @@ function renderFigures(d) {
       'answered, saved answer or cache',
     ),
     ...CATEGORIES.map(([key, label]) => figure(key, label, count.format(byCat[key] ?? 0), byCat[key] ?? 0)),
-    figure('thumbs-up-rate', '👍 rate', percent(t.thumbsUpRate), t.thumbsUpRate, 'of rated answers'),
-    figure('thumbs-up', '👍', count.format(t.thumbsUp), t.thumbsUp),
-    figure('thumbs-down', '👎', count.format(t.thumbsDown), t.thumbsDown),
+    figure(
+      'thumbs-up-rate',
+      '👍 rate (helpful)',
+      percent(t.thumbsUpRate),
+      t.thumbsUpRate,
+      'of rated answers',
+    ),
+    figure('thumbs-up', '👍 Helpful', count.format(t.thumbsUp), t.thumbsUp),
+    figure('thumbs-down', '👎 Not helpful', count.format(t.thumbsDown), t.thumbsDown),
     figure('ttft-p50', 'First token p50', duration(d.ttftMs.p50), d.ttftMs.p50),
     figure('ttft-p95', 'First token p95', duration(d.ttftMs.p95), d.ttftMs.p95),
     figure('tokens', 'Tokens', count.format(t.tokens), t.tokens),
@@ -199,7 +205,7 @@ function renderCharts(d) {
   draw('chart-feedback', {
     type: 'doughnut',
     data: {
-      labels: ['👍', '👎'],
+      labels: ['👍 Helpful', '👎 Not helpful'],
       datasets: [
         { key: 'feedback', label: 'Ratings', data: [t.thumbsUp, t.thumbsDown], backgroundColor: [UP, DOWN] },
       ],
@@ -213,7 +219,14 @@ function renderCharts(d) {
     type: 'bar',
     data: {
       labels: reasons.map(([r]) => r),
-      datasets: [{ key: 'reasons', label: '👎', data: reasons.map(([, n]) => n), backgroundColor: DOWN }],
+      datasets: [
+        {
+          key: 'reasons',
+          label: '👎 with this reason',
+          data: reasons.map(([, n]) => n),
+          backgroundColor: DOWN,
+        },
+      ],
     },
     options: {
       indexAxis: 'y',
