@@ -514,6 +514,34 @@ describe.skipIf(!(await chromiumAvailable()))('console insights, review queue an
     await page.close();
   });
 
+  it('the gaps slot: hidden until a script unhides its tab button, then switched like the others', async () => {
+    const { page, errors } = await signedIn();
+    expect(await page.getByTestId('tab-gaps').isHidden()).toBe(true);
+    expect(await page.locator('#gaps-panel').isHidden()).toBe(true);
+    // What gaps.js does: unhide the button and listen for console:tab.
+    await page.evaluate(() => {
+      const w = window as unknown as { tabsSeen: string[] };
+      w.tabsSeen = [];
+      document.addEventListener('console:tab', (e) => w.tabsSeen.push((e as CustomEvent).detail.tab));
+      (document.querySelector('[data-tab="gaps"]') as HTMLElement).hidden = false;
+    });
+    await page.getByTestId('tab-gaps').click();
+    // Empty (gaps.js fills it), so check the attribute: a zero-height section is never "visible".
+    expect(await page.locator('#gaps-panel').evaluate((el) => (el as HTMLElement).hidden)).toBe(false);
+    for (const other of ['handoffs', 'insights', 'review', 'export'])
+      expect(await page.locator(`#${other}-panel`).isHidden(), other).toBe(true);
+    expect(await page.getByTestId('tab-gaps').getAttribute('aria-selected')).toBe('true');
+    expect(page.url()).toMatch(/#gaps$/);
+    await page.getByTestId('tab-handoffs').click();
+    expect(await page.evaluate(() => (window as unknown as { tabsSeen: string[] }).tabsSeen)).toEqual([
+      'gaps',
+      'handoffs',
+    ]);
+    expect(await page.locator('#gaps-panel').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('without a valid token nothing but the sign-in form is shown', async () => {
     const page = await browser.newPage();
     await page.goto(`${run.url}/console#insights`);
