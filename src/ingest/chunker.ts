@@ -54,8 +54,16 @@ function packSection(text: string, { target, max, overlap }: Limits): SectionPie
     // The overlap must not push the piece over maxTokens: drop its oldest sentences first.
     while (k < i && overlapTokens + tokens > max) overlapTokens -= units[k++]?.tokens ?? 0;
     const newStart = units[i]?.start ?? 0;
+    // Estimates are not additive (the text between sentences has tokens too): check the joined text and
+    // drop overlap first, then trailing sentences, until the piece fits.
+    const pieceText = () =>
+      text.slice(k < i ? (units[k]?.start ?? newStart) : newStart, units[j - 1]?.end ?? newStart);
+    while (estimateTokens(pieceText().trim()) > max && (k < i || j > i + 1)) {
+      if (k < i) k++;
+      else j--;
+    }
     const start = k < i ? (units[k]?.start ?? newStart) : newStart;
-    const raw = text.slice(start, units[j - 1]?.end ?? newStart);
+    const raw = pieceText();
     const trimmed = raw.trim();
     const lead = raw.length - raw.trimStart().length;
     if (text.slice(newStart, units[j - 1]?.end).trim() !== '') {

@@ -92,7 +92,12 @@ export async function syncWebsite(def: WebsiteSource, ctx: ConnectorContext): Pr
       throw new SourceFailure(`robots.txt of ${origin}: ${err.message}`);
     });
     if (res.status >= 500) throw new SourceFailure(`robots.txt of ${origin}: HTTP ${res.status}`);
-    if (res.ok) robots = parseRobots((await readLimited(res, 512 * 1024)) ?? '', def.user_agent);
+    if (res.ok)
+      robots = parseRobots(
+        `${origin}/robots.txt`,
+        (await readLimited(res, 512 * 1024)) ?? '',
+        def.user_agent,
+      );
     else await res.body?.cancel().catch(() => {});
     robotsByOrigin.set(origin, robots);
     return robots;

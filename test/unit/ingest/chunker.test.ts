@@ -58,6 +58,14 @@ describe('splitSection', () => {
     );
   });
 
+  it('counts the text between sentences: no piece exceeds maxTokens (fast-check seed -1137326225)', () => {
+    const text = 'a0a.\n一一一一一一一一一一。 A0a0A0a a0 a0a.\n| 一一一一一一一一一一。\n- ';
+    const opts = { targetTokens: 30, maxTokens: 41, overlapTokens: 12 };
+    const pieces = splitSection(text, opts);
+    for (const p of pieces) expect(estimateTokens(p.text)).toBeLessThanOrEqual(41);
+    expect(noWs(pieces.map((p) => p.text.slice(p.overlapChars)).join(''))).toBe(noWs(text));
+  });
+
   it('ends pieces at Chinese and English sentence boundaries and overlaps whole sentences', () => {
     const zh = Array.from({ length: 40 }, (_, i) => `这是第${i}个句子，内容关于退货政策。`).join('');
     const pieces = splitSection(zh, { targetTokens: 60, maxTokens: 80, overlapTokens: 20 });
