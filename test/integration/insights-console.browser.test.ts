@@ -395,7 +395,7 @@ describe.skipIf(!(await chromiumAvailable()))('console insights, review queue an
 
     // An empty answer is refused in the page.
     await item.getByTestId('queue-save').click();
-    expect(await item.getByTestId('queue-status').textContent()).toMatch(/Write the right answer/);
+    expect(await item.getByTestId('queue-item-status').textContent()).toMatch(/Write the right answer/);
 
     await item.getByTestId('queue-text').fill(RIGHT_ANSWER);
     await item.getByTestId('queue-save').click();

@@ -85,7 +85,7 @@ function renderItem(item) {
 
   const state = h('span', 'ticket-status');
   state.setAttribute('role', 'status');
-  state.dataset.testid = 'queue-status';
+  state.dataset.testid = 'queue-item-status';
   if (item.reviewed) {
     el.append(h('p', 'meta-line', 'Reviewed: the right answer is in Saved answers below.'), state);
     return el;
