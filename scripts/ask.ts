@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { buildApp } from '../src/app/build.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
-import type { CopilotEvent } from '../src/copilot/types.js';
+import type { CopilotEvent } from '../src/domain/copilot.js';
 import { CopilotError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 

@@ -1,7 +1,7 @@
-import { runServingBench } from '../src/bench/serving-run.js';
 import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
+import { runServingBench } from './serving-run.js';
 
 const USAGE = `
 Usage: tsx scripts/bench-serving.ts --knowledge DIR --index DIR [--load-chats 100] [--soak-concurrency 200] [--soak-seconds 60] [--redis URL]

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { openIndexForQuery, stalenessWarning } from '../src/cli/open-index.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import {
@@ -10,7 +11,6 @@ import {
 import { CopilotError } from '../src/errors.js';
 import { BigramBm25 } from '../src/retrieval/eval-baseline.js';
 import { dedupeSources, mrrAt, ndcgAt, percentile, recallAt, round } from '../src/retrieval/eval-metrics.js';
-import { openIndexForQuery, stalenessWarning } from '../src/retrieval/open.js';
 import type { SearchMode } from '../src/retrieval/types.js';
 
 const USAGE = `

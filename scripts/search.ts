@@ -1,7 +1,7 @@
+import { openIndexForQuery, stalenessWarning } from '../src/cli/open-index.js';
 import { envWith, parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
-import { openIndexForQuery, stalenessWarning } from '../src/retrieval/open.js';
 import type { SearchMode } from '../src/retrieval/types.js';
 
 const USAGE = `

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { scrubValue } from './log-scrub.js';
+import { scrubValue } from './text/log-scrub.js';
 
 export type { Logger };
 

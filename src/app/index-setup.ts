@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
+import type { IndexSummary, IngestProgress } from '../domain/documents.js';
 import { checkFreshness } from '../ingest/freshness.js';
 import { runIndex } from '../ingest/indexer.js';
-import type { IndexSummary, IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
 import type { CachedEmbedder } from '../retrieval/embedders/cache.js';
 

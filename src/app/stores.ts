@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { AnswerCache, AnswerStore, ConversationStore } from '../domain/answers.js';
+import type { HandoffStore } from '../domain/handoff.js';
 import { InProcessHandoffStore } from '../handoff/memory-store.js';
 import { RedisHandoffStore } from '../handoff/redis-store.js';
-import type { HandoffStore } from '../handoff/types.js';
 import { InProcessInsightsStore } from '../insights/memory-store.js';
 import { withInsights } from '../insights/recorder.js';
 import { RedisInsightsStore } from '../insights/redis-store.js';
@@ -16,7 +17,6 @@ import {
 import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../memory/redis.js';
 import { createRedisClient, redisReady } from '../memory/redis-client.js';
 import { resilientAnswerCache, resilientConversationStore } from '../memory/resilient.js';
-import type { AnswerCache, AnswerStore, ConversationStore } from '../memory/types.js';
 
 export interface Stores {
   mode: 'redis' | 'in-process';

@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import type { AnswerRecord } from '../domain/answers.js';
 import { DAY_MS, dayOf } from '../insights/buckets.js';
 import { dashboard, PERIODS } from '../insights/dashboard.js';
 import { fieldsOfAnswer, fieldsOfFeedback, withInsights } from '../insights/recorder.js';
 import { RedisInsightsStore } from '../insights/redis-store.js';
 import { RedisAnswerStore } from '../memory/redis.js';
-import type { AnswerRecord } from '../memory/types.js';
 
 const SPACES = ['default', 'apparel', 'internal', 'partners', 'support'];
 const DECISIONS: Array<Pick<AnswerRecord, 'decision' | 'via'>> = [

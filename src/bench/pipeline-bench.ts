@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { createCopilot, DEFAULT_SETTINGS } from '../copilot/pipeline.js';
-import type { CopilotEvent } from '../copilot/types.js';
+import type { ConversationStore } from '../domain/answers.js';
+import type { CopilotEvent } from '../domain/copilot.js';
+import type { AnswerGenerator } from '../domain/llm.js';
 import { InProcessHandoffStore } from '../handoff/memory-store.js';
 import { createOfflineGenerator } from '../llm/offline.js';
-import type { AnswerGenerator } from '../llm/types.js';
 import {
   InProcessAnswerCache,
   InProcessAnswerStore,
@@ -12,7 +13,6 @@ import {
 } from '../memory/in-process.js';
 import { RedisConversationStore } from '../memory/redis.js';
 import { createRedisClient, redisReady } from '../memory/redis-client.js';
-import type { ConversationStore } from '../memory/types.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { percentile, round } from '../retrieval/eval-metrics.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';

@@ -1,4 +1,4 @@
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 import { cosine } from '../retrieval/hnsw-store.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import { processTerm, tokenize } from '../retrieval/lexical.js';

@@ -1,10 +1,10 @@
 import MiniSearch from 'minisearch';
-import { detectLanguage } from '../llm/language.js';
+import type { PromptPassage } from '../domain/llm.js';
 import { createOfflineGenerator, sentences } from '../llm/offline.js';
-import { isNoAnswer } from '../llm/postprocess.js';
-import type { PromptPassage } from '../llm/types.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import { processTerm, tokenize } from '../retrieval/lexical.js';
+import { detectLanguage } from '../text/language.js';
+import { isNoAnswer } from '../text/postprocess.js';
 import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
 import { dedupePerSource } from './sources.js';

@@ -1,5 +1,5 @@
+import type { ClarifyOption } from '../domain/copilot.js';
 import type { SearchHit } from '../retrieval/types.js';
-import type { ClarifyOption } from './types.js';
 
 /**
  * Step 7: answer, clarify or escalate. Pure.

@@ -1,4 +1,4 @@
-import type { Language } from '../llm/types.js';
+import type { Language } from '../domain/llm.js';
 
 /** What the copilot says when it does not answer itself. Short, with a way forward. */
 const TEXT = {

@@ -1,13 +1,3 @@
-import { CopilotError, isCopilotError } from '../errors.js';
-import type { HandoffPort, HandoffReason } from '../handoff/types.js';
-import type { Budget } from '../llm/budget.js';
-import { detectLanguage } from '../llm/language.js';
-import { createLeakGuard, leaksProtectedText, templateFragments } from '../llm/leak-guard.js';
-import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../llm/postprocess.js';
-import { estimateCost } from '../llm/pricing.js';
-import type { AnswerGenerator, Language } from '../llm/types.js';
-import type { Logger } from '../logger.js';
-import { answerCacheKey, historyDigest } from '../memory/cache-key.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -15,12 +5,23 @@ import type {
   ConversationStore,
   SourceRef,
   Usage,
-} from '../memory/types.js';
+} from '../domain/answers.js';
+import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from '../domain/copilot.js';
+import type { HandoffPort, HandoffReason } from '../domain/handoff.js';
+import type { AnswerGenerator, Language } from '../domain/llm.js';
+import { CopilotError, isCopilotError } from '../errors.js';
+import type { Budget } from '../llm/budget.js';
+import { createLeakGuard, leaksProtectedText, templateFragments } from '../llm/leak-guard.js';
+import { estimateCost } from '../llm/pricing.js';
+import type { Logger } from '../logger.js';
+import { answerCacheKey, historyDigest } from '../memory/cache-key.js';
 import { buildAnswerPrompt } from '../prompts/builder.js';
 import type { Templates } from '../prompts/templates.js';
 import type { LoadedIndex } from '../retrieval/index-reader.js';
 import type { Embedder, SearchHit } from '../retrieval/types.js';
 import type { Safety } from '../safety/service.js';
+import { detectLanguage } from '../text/language.js';
+import { createAnswerStreamFilter, isNoAnswer, mapCitations, stripPings } from '../text/postprocess.js';
 import { AnnotationMatcher, annotationText } from './annotations.js';
 import { decide } from './decide.js';
 import { gatherEvidence } from './evidence.js';
@@ -28,7 +29,6 @@ import { checkQuestion, helpText, wantsHuman } from './input.js';
 import { attribution, type MessageKey, say } from './messages.js';
 import { newAnswerId, newAnswerRecord } from './record.js';
 import { citedSources, dedupePerSource, toSourceRefs } from './sources.js';
-import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from './types.js';
 
 export interface CopilotSettings {
   answerMinScore: number;
@@ -160,7 +160,7 @@ export function createCopilot(deps: CopilotDeps): Copilot {
     }
     const question = checked.text;
     record.question = question;
-    // Debug only, and the logger scrubs PII and secrets from it (src/log-scrub.ts).
+    // Debug only, and the logger scrubs PII and secrets from it (src/text/log-scrub.ts).
     logger.debug(
       { answerId, conversationKey: input.conversationKey, space: input.space, question },
       'question received',

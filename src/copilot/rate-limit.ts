@@ -1,30 +1,14 @@
-import type { AnswerRecord } from '../memory/types.js';
+import type { AnswerRecord } from '../domain/answers.js';
+import type { AskInput, Copilot, CopilotEvent } from '../domain/copilot.js';
+import type { BucketState, RateDecision, RateLimiter } from '../domain/rate-limit.js';
 import { newAnswerId, newAnswerRecord } from './record.js';
-import type { AskInput, Copilot, CopilotEvent } from './types.js';
 
 /**
  * Per-user rate limit (abuse): a token bucket per key, `perMinute` tokens refilled
  * evenly over a minute, burst = perMinute. Surface-independent: HTTP keys by client address,
  * Slack by team:user. Real implementation in src/memory/redis-rate-limit.ts (shared by replicas).
+ * The port (`RateLimiter`) is in src/domain/rate-limit.ts.
  */
-export interface RateDecision {
-  allowed: boolean;
-  /** Whole tokens left after this request. */
-  remaining: number;
-  /** When refused: seconds until one token is back (≥ 1). 0 when allowed. */
-  retryAfterSeconds: number;
-}
-
-export interface RateLimiter {
-  /** Takes one token for `key`. Never throws: a broken backend allows (fail open) and logs. */
-  take(key: string): Promise<RateDecision>;
-}
-
-export interface BucketState {
-  tokens: number;
-  /** ms of the last refill */
-  at: number;
-}
 
 /** One step of the bucket (the Redis Lua script does the same arithmetic). Pure. */
 export function takeToken(

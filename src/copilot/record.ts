@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AnswerRecord } from '../memory/types.js';
-import type { AskInput } from './types.js';
+import type { AnswerRecord } from '../domain/answers.js';
+import type { AskInput } from '../domain/copilot.js';
 
 export function newAnswerId(): string {
   return `a_${randomUUID().replace(/-/g, '').slice(0, 16)}`;

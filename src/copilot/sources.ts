@@ -1,5 +1,5 @@
-import type { PromptPassage } from '../llm/types.js';
-import type { SourceRef } from '../memory/types.js';
+import type { SourceRef } from '../domain/answers.js';
+import type { PromptPassage } from '../domain/llm.js';
 import type { SearchHit } from '../retrieval/types.js';
 import { documentDate } from '../retrieval/validity.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { HandoffStatus } from '../domain/handoff.js';
 import type { Logger } from '../logger.js';
-import type { HandoffStatus } from './types.js';
 
 /** What the asker's web page hears about its conversation (GET /api/conversations/:id/events). */
 export type ConversationEvent =

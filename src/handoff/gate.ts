@@ -1,8 +1,8 @@
 import { newAnswerId, newAnswerRecord } from '../copilot/record.js';
-import type { AskInput, Copilot, CopilotEvent } from '../copilot/types.js';
-import { detectLanguage } from '../llm/language.js';
+import type { AnswerRecord } from '../domain/answers.js';
+import type { AskInput, Copilot, CopilotEvent } from '../domain/copilot.js';
 import type { Logger } from '../logger.js';
-import type { AnswerRecord } from '../memory/types.js';
+import { detectLanguage } from '../text/language.js';
 import type { HandoffService } from './service.js';
 
 const PASSED_ON = {

@@ -1,6 +1,6 @@
+import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from '../domain/handoff.js';
 import { notFound, TransitionalHandoffStore } from './store-base.js';
 import { isActive, newTicket, type Step } from './transitions.js';
-import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from './types.js';
 
 export interface InProcessHandoffStoreOptions {
   /** Most tickets kept (HANDOFF_MAX_TICKETS, default 5000): closed ones go first, oldest first. */

@@ -1,5 +1,5 @@
+import type { HandoffMessage, HandoffTicket } from '../domain/handoff.js';
 import type { ConversationEventBus } from './events.js';
-import type { HandoffMessage, HandoffTicket } from './types.js';
 
 export interface CardRef {
   channel: string;

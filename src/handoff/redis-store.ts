@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from '../domain/handoff.js';
 import { CopilotError } from '../errors.js';
 import { notFound, TransitionalHandoffStore } from './store-base.js';
 import { newTicket, type Step } from './transitions.js';
-import type { HandoffStatus, HandoffTicket, NewHandoff, Transition } from './types.js';
 
 /**
  * Handoff tickets in Redis, shared by every replica. Key layout (prefix

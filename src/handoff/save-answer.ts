@@ -3,14 +3,14 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
+import type { HandoffTicket } from '../domain/handoff.js';
 import { CopilotError } from '../errors.js';
 import { frontMatterData } from '../ingest/loaders/markdown.js';
 import type { Reindexer, ReindexJob } from '../ingest/reindex-types.js';
 import { SPACE_NAME } from '../ingest/scan.js';
 import type { Logger } from '../logger.js';
 import { processTerm, tokenize } from '../retrieval/lexical.js';
-import { scrubPii } from './pii.js';
-import type { HandoffTicket } from './types.js';
+import { scrubPii } from '../text/pii.js';
 
 /**
  * A teammate's reply saved as knowledge: a Markdown file under the space's

@@ -1,7 +1,4 @@
-import type { Logger } from '../logger.js';
-import type { ConversationStore } from '../memory/types.js';
-import type { CardRef, HandoffNotifier } from './notifier.js';
-import type { AnswerSaver, SavedAnswer } from './save-answer.js';
+import type { ConversationStore } from '../domain/answers.js';
 import type {
   HandoffMessage,
   HandoffPort,
@@ -10,7 +7,10 @@ import type {
   HandoffTicket,
   NewHandoff,
   Transition,
-} from './types.js';
+} from '../domain/handoff.js';
+import type { Logger } from '../logger.js';
+import type { CardRef, HandoffNotifier } from './notifier.js';
+import type { AnswerSaver, SavedAnswer } from './save-answer.js';
 
 export type ReplyOutcome = Transition & { saved?: SavedAnswer; saveError?: string; relayError?: string };
 

@@ -1,4 +1,3 @@
-import * as T from './transitions.js';
 import type {
   HandoffEvent,
   HandoffMessage,
@@ -7,7 +6,8 @@ import type {
   HandoffTicket,
   NewHandoff,
   Transition,
-} from './types.js';
+} from '../domain/handoff.js';
+import * as T from './transitions.js';
 
 /**
  * The transitions every HandoffStore offers, expressed once: each is a pure step from

@@ -6,7 +6,7 @@ import {
   type HandoffTicket,
   type NewHandoff,
   type Transition,
-} from './types.js';
+} from '../domain/handoff.js';
 
 /**
  * The ticket state machine as pure functions: (current ticket, now) → next ticket or a conflict.

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import type { Copilot } from '../copilot/types.js';
+import type { Copilot } from '../domain/copilot.js';
 import { createInProcessEventBus } from '../handoff/events.js';
 import type { Logger } from '../logger.js';
 import { errorHandler, JSON_BODY_LIMIT, notFound } from './error-handler.js';

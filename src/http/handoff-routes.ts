@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
-import type { RateLimiter } from '../copilot/rate-limit.js';
-import type { Copilot } from '../copilot/types.js';
+import type { AnswerStore } from '../domain/answers.js';
+import type { Copilot } from '../domain/copilot.js';
+import type { RateLimiter } from '../domain/rate-limit.js';
 import type { HandoffService } from '../handoff/service.js';
-import type { AnswerStore } from '../memory/types.js';
 import { clientAddressKey, rateLimit } from './rate-limit.js';
 import { consoleRouter } from './routes/console.js';
 import { handoffsRoute } from './routes/handoffs.js';

@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CopilotObserver } from '../copilot/pipeline.js';
-import { ACTIVE_STATUSES, type HandoffPort } from '../handoff/types.js';
+import { ACTIVE_STATUSES, type HandoffPort } from '../domain/handoff.js';
 import type { ReindexJob } from '../ingest/reindex-types.js';
 
 /** Prometheus metrics. One registry per app instance, exposed at /metrics. */

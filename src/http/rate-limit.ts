@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { type RateLimiter, rateLimitedMessage } from '../copilot/rate-limit.js';
+import { rateLimitedMessage } from '../copilot/rate-limit.js';
+import type { RateLimiter } from '../domain/rate-limit.js';
 import type { ErrorBody } from './error-handler.js';
 import { requestId } from './request-context.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { splitUnits } from './sentences.js';
-import { estimateTokens } from './tokens.js';
-import type { Chunk, DocSection, LoadedDoc } from './types.js';
+import type { Chunk, DocSection, LoadedDoc } from '../domain/documents.js';
+import { splitUnits } from '../text/sentences.js';
+import { estimateTokens } from '../text/token-estimate.js';
 
 export interface ChunkOptions {
   targetTokens?: number;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Chunk, IndexSummary, IngestProgress, SkippedFile } from '../domain/documents.js';
 import type { HnswParams } from '../retrieval/hnsw-store.js';
 import { HnswStore } from '../retrieval/hnsw-store.js';
 import {
@@ -25,7 +26,6 @@ import { cleanupVersions } from './retention.js';
 import { type KnowledgeFile, scanKnowledge } from './scan.js';
 import type { SpaceWriterSpec, WriterRecord } from './space-writer.js';
 import { inlineSpaceWriter, type SpaceWriterHandle, SpaceWriterThread } from './space-writer-thread.js';
-import type { Chunk, IndexSummary, IngestProgress, SkippedFile } from './types.js';
 
 export interface IndexOptions {
   knowledgeDir: string;

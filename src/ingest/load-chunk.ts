@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type { Chunk } from '../domain/documents.js';
 import { isCopilotError } from '../errors.js';
 import { chunkDocument } from './chunker.js';
 import { loadDocument } from './load.js';
 import type { KnowledgeFile } from './scan.js';
-import type { Chunk } from './types.js';
 
 /**
  * Read, hash, parse and chunk one changed file: the planning work of a run. It runs on the main

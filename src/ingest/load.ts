@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { LoadedDoc } from '../domain/documents.js';
 import { CopilotError } from '../errors.js';
 import { loadFaq } from './loaders/faq.js';
 import { loadHtml } from './loaders/html.js';
@@ -8,7 +9,6 @@ import { loadPdf } from './loaders/pdf.js';
 import { loadCsv } from './loaders/table.js';
 import { type FileRef, loadText, unreadable } from './loaders/text.js';
 import type { KnowledgeFile } from './scan.js';
-import type { LoadedDoc } from './types.js';
 
 type Loader = (buffer: Uint8Array, file: FileRef) => LoadedDoc | Promise<LoadedDoc>;
 

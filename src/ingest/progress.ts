@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { IngestProgress } from './types.js';
+import type { IngestProgress } from '../domain/documents.js';
 
 /**
  * A progress bar on a TTY (cli-progress, on stderr), periodic plain lines otherwise (CI logs,

@@ -1,4 +1,4 @@
-import type { IndexSummary, IngestProgress } from './types.js';
+import type { IndexSummary, IngestProgress } from '../domain/documents.js';
 
 /** Who asked for a reindex: every trigger runs the same job. */
 export type ReindexTrigger =

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { IndexSummary, IngestProgress } from '../domain/documents.js';
 import { CopilotError, isCopilotError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobLock } from './job-lock.js';
 import type { Reindexer, ReindexJob, ReindexTrigger } from './reindex-types.js';
-import type { IndexSummary, IngestProgress } from './types.js';
 
 export interface ReindexerDeps {
   /** One indexing run (runIndex with the app's config and embedder). */

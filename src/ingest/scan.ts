@@ -2,8 +2,8 @@ import { accessSync, type Dirent, type Stats, statSync } from 'node:fs';
 import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { SkippedFile } from '../domain/documents.js';
 import { CopilotError } from '../errors.js';
-import type { SkippedFile } from './types.js';
 
 export interface KnowledgeFile {
   /** Absolute path as found under the knowledge dir (symlinks not resolved). */

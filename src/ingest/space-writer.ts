@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import type { Chunk } from '../domain/documents.js';
 import { linkOrCopy, newSegmentName } from '../retrieval/index-names.js';
 import { LexicalShard, lexicalShardFile, lexicalShardOf, lexicalText } from '../retrieval/lexical.js';
-import type { Chunk } from './types.js';
 
 /**
  * Writes the text side of one space of a new index version: the BM25 shards and the chunk

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import { scrubPii } from '../handoff/pii.js';
-import type { AnswerRecord, AnswerStore } from '../memory/types.js';
+import type { AnswerRecord, AnswerStore } from '../domain/answers.js';
+import { scrubPii } from '../text/pii.js';
 import type { InsightsStore } from './types.js';
 
 export type ExportFormat = 'csv' | 'jsonl';

@@ -1,7 +1,7 @@
+import type { AnswerRecord, AnswerStore, Feedback } from '../domain/answers.js';
+import type { HandoffTicket } from '../domain/handoff.js';
 import type { HandoffNotifier } from '../handoff/notifier.js';
-import type { HandoffTicket } from '../handoff/types.js';
 import type { Logger } from '../logger.js';
-import type { AnswerRecord, AnswerStore, Feedback } from '../memory/types.js';
 import { bucketOf, dayOf } from './buckets.js';
 import { categoryOf, type DayCounters, type InsightsStore } from './types.js';
 

@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import matter from 'gray-matter';
+import type { AnswerStore, SourceRef } from '../domain/answers.js';
+import type { HandoffTicket } from '../domain/handoff.js';
 import { CopilotError } from '../errors.js';
 import type { AnswerSaver, SavedAnswer } from '../handoff/save-answer.js';
-import type { HandoffTicket } from '../handoff/types.js';
 import type { Reindexer } from '../ingest/reindex-types.js';
 import { SPACE_NAME } from '../ingest/scan.js';
-import type { AnswerStore, SourceRef } from '../memory/types.js';
 import type { InsightsStore } from './types.js';
 
 export interface ReviewDeps {

@@ -1,4 +1,4 @@
-import type { AnswerRecord, Feedback } from '../memory/types.js';
+import type { AnswerRecord, Feedback } from '../domain/answers.js';
 
 /** Counters of one space on one day: field → count (see fieldsOfAnswer). */
 export type DayCounters = Record<string, number>;

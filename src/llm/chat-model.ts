@@ -1,10 +1,12 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { initChatModel } from 'langchain';
+import type { Turn } from '../domain/answers.js';
+import type { AnswerGenerator, ChatMessage, GenerateResult, Language } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
-import type { Turn } from '../memory/types.js';
 import { buildCondensePrompt } from '../prompts/builder.js';
 import { loadTemplates, type Templates } from '../prompts/templates.js';
+import { isNoAnswer } from '../text/postprocess.js';
 import {
   fetchWithIdleTimeout,
   GenerationError,
@@ -12,8 +14,6 @@ import {
   streamCut,
   translateLLMError,
 } from './openai-errors.js';
-import { isNoAnswer } from './postprocess.js';
-import type { AnswerGenerator, ChatMessage, GenerateResult, Language } from './types.js';
 
 /** Providers reached through LangChain's provider packages (`initChatModel`). */
 export const PROVIDERS = ['openai', 'anthropic', 'google-genai', 'ollama'] as const;

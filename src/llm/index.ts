@@ -1,11 +1,11 @@
 import type { Config } from '../config.js';
+import type { AnswerGenerator } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
 import { loadTemplates, type Templates } from '../prompts/templates.js';
 import { createChatModelGenerator, PROVIDERS, type Provider } from './chat-model.js';
 import { createOfflineGenerator } from './offline.js';
 import { createOpenAIGenerator } from './openai.js';
 import { type AttemptOutcome, createFallbackGenerator } from './router.js';
-import type { AnswerGenerator } from './types.js';
 
 /** Low temperature: answers should stick to the passages. Reasoning models only accept the default. */
 function temperatureFor(model: string): number | undefined {
@@ -84,6 +84,6 @@ export function createAnswerGenerator(
   });
 }
 
-export { detectLanguage } from './language.js';
+export type { AnswerGenerator } from '../domain/llm.js';
+export { detectLanguage } from '../text/language.js';
 export { estimateCost } from './pricing.js';
-export type { AnswerGenerator } from './types.js';

@@ -1,7 +1,13 @@
+import type { Turn } from '../domain/answers.js';
+import type {
+  AnswerGenerator,
+  GenerateRequest,
+  GenerateResult,
+  Language,
+  PromptPassage,
+} from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
-import type { Turn } from '../memory/types.js';
-import { terms, wordPieces } from './text-terms.js';
-import type { AnswerGenerator, GenerateRequest, GenerateResult, Language, PromptPassage } from './types.js';
+import { terms, wordPieces } from '../text/text-terms.js';
 
 /** Only the best-ranked passages are worth quoting; the rest are usually tangential. */
 const MAX_PASSAGES = 5;

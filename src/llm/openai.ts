@@ -1,7 +1,7 @@
+import type { AnswerGenerator } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
 import type { Templates } from '../prompts/templates.js';
 import { createChatModelGenerator } from './chat-model.js';
-import type { AnswerGenerator } from './types.js';
 
 export interface OpenAIGeneratorOptions {
   apiKey?: string;

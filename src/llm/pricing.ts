@@ -1,4 +1,4 @@
-import type { Usage } from '../memory/types.js';
+import type { Usage } from '../domain/answers.js';
 
 /** USD per 1M tokens. Dated snapshots ("gpt-4o-mini-2024-07-18") match by longest prefix. */
 const PRICES: Record<string, { input: number; output: number }> = {

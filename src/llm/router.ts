@@ -1,6 +1,6 @@
+import type { AnswerGenerator, GenerateResult, Language } from '../domain/llm.js';
 import { isCopilotError } from '../errors.js';
-import { isNoAnswer } from './postprocess.js';
-import type { AnswerGenerator, GenerateResult, Language } from './types.js';
+import { isNoAnswer } from '../text/postprocess.js';
 
 /** Errors after which the next model of the chain is tried, when no token was shown yet. */
 const FALL_THROUGH = new Set(['llm:rate_limited', 'llm:timeout', 'llm:failed', 'llm:stream_cut']);

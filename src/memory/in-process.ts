@@ -6,7 +6,7 @@ import type {
   ConversationStore,
   Feedback,
   Turn,
-} from './types.js';
+} from '../domain/answers.js';
 
 /**
  * In-process stores: the embedded default when REDIS_URL is unset (one replica, lost on restart).

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RateDecision, RateLimiter } from '../copilot/rate-limit.js';
+import type { RateDecision, RateLimiter } from '../domain/rate-limit.js';
 import type { Logger } from '../logger.js';
 
 /**

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import { CopilotError } from '../errors.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -9,7 +8,8 @@ import type {
   ConversationStore,
   Feedback,
   Turn,
-} from './types.js';
+} from '../domain/answers.js';
+import { CopilotError } from '../errors.js';
 
 /**
  * Redis stores, shared by every replica. The composition root owns the connection

@@ -1,5 +1,5 @@
+import type { AnswerCache, CachedAnswer, ConversationStore, Turn } from '../domain/answers.js';
 import { CopilotError } from '../errors.js';
-import type { AnswerCache, CachedAnswer, ConversationStore, Turn } from './types.js';
 
 /**
  * Redis down → the bot still answers, without memory, and says so in logs and metrics.

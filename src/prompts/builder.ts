@@ -1,14 +1,14 @@
-import { languageName } from '../llm/language.js';
-import type { ChatMessage, Language, PromptPassage } from '../llm/types.js';
-import type { Turn } from '../memory/types.js';
-import { render, type Templates } from './templates.js';
+import type { Turn } from '../domain/answers.js';
+import type { ChatMessage, Language, PromptPassage } from '../domain/llm.js';
+import { languageName } from '../text/language.js';
 import {
   countTokens,
   MESSAGE_OVERHEAD_TOKENS,
   messageTokens,
   REPLY_PRIMING_TOKENS,
   truncateToTokens,
-} from './tokens.js';
+} from '../text/tokens.js';
+import { render, type Templates } from './templates.js';
 
 export interface AnswerPromptInput {
   templates: Templates;

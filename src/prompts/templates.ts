@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Language } from '../domain/llm.js';
 import { CopilotError } from '../errors.js';
-import type { Language } from '../llm/types.js';
 
 /** The prompt templates, loaded once at start-up (prompts are files, overridable). */
 export interface Templates {

@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 import { lexicalText } from './lexical.js';
 
 /**

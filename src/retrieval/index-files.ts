@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Chunk } from '../domain/documents.js';
 import { CopilotError } from '../errors.js';
-import type { Chunk } from '../ingest/types.js';
 import { type HnswParams, HnswStore } from './hnsw-store.js';
 import { linkOrCopy } from './index-names.js';
 import { LexicalIndex, lexicalShardFile } from './lexical.js';

@@ -1,5 +1,5 @@
 import MiniSearch from 'minisearch';
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 
 /**
  * BM25 beside the vectors, so exact terms (SKUs, order ids, policy names) are found.

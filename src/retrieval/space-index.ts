@@ -1,4 +1,4 @@
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 import { reciprocalRankFusion } from './fusion.js';
 import { cosine, type HnswStore } from './hnsw-store.js';
 import type { LexicalIndex } from './lexical.js';

@@ -1,4 +1,4 @@
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 
 /** Embedding port: a real (OpenAI-compatible) and an offline implementation. */
 export interface Embedder {

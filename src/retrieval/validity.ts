@@ -1,4 +1,4 @@
-import type { Chunk } from '../ingest/types.js';
+import type { Chunk } from '../domain/documents.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

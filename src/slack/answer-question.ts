@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { HandoffTicket } from '../handoff/types.js';
+import type { HandoffTicket } from '../domain/handoff.js';
 import { AnswerState } from './answer-state.js';
 import { conversationIdFor, conversationKeyFor } from './conversation.js';
 import { tellUser } from './ephemeral.js';

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
-import type { ClarifyOption, CopilotEvent } from '../copilot/types.js';
-import type { Decision, SourceRef } from '../memory/types.js';
+import type { Decision, SourceRef } from '../domain/answers.js';
+import type { ClarifyOption, CopilotEvent } from '../domain/copilot.js';
 import { buildAnswerBlocks } from './blocks/answer.js';
 import { buildClarifyBlocks } from './blocks/clarify.js';
 import { oneLine, truncate } from './text.js';

@@ -1,6 +1,6 @@
 import type { webApi } from '@slack/bolt';
-import type { CopilotStatus } from '../copilot/types.js';
-import type { HandoffTicket } from '../handoff/types.js';
+import type { CopilotStatus } from '../domain/copilot.js';
+import type { HandoffTicket } from '../domain/handoff.js';
 import { buildHomeView, type DownFeedback } from './blocks/home.js';
 import type { SourceSyncView } from './blocks/sources.js';
 import { errorSummary } from './slack-errors.js';

@@ -1,6 +1,6 @@
+import type { IndexSummary } from '../domain/documents.js';
 import { CopilotError } from '../errors.js';
 import type { Reindexer, ReindexJob } from '../ingest/reindex-types.js';
-import type { IndexSummary } from '../ingest/types.js';
 import type { SlackAppDeps } from './types.js';
 
 /**

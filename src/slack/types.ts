@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Router } from 'express';
 import type { Config } from '../config.js';
-import type { Copilot } from '../copilot/types.js';
+import type { AnswerStore } from '../domain/answers.js';
+import type { Copilot } from '../domain/copilot.js';
+import type { IngestProgress } from '../domain/documents.js';
+import type { HandoffPort, HandoffTicket } from '../domain/handoff.js';
 import type { HandoffService } from '../handoff/service.js';
-import type { HandoffPort, HandoffTicket } from '../handoff/types.js';
-import type { IngestProgress } from '../ingest/types.js';
 import type { Logger } from '../logger.js';
-import type { AnswerStore } from '../memory/types.js';
 import type { ReviewItem } from '../retrieval/review.js';
 import type { SourceSyncView } from './blocks/sources.js';
 import type { DedupStore } from './dedup.js';

@@ -1,4 +1,4 @@
-import type { HandoffPort, HandoffStatus, HandoffTicket, NewHandoff } from '../../src/handoff/types.js';
+import type { HandoffPort, HandoffStatus, HandoffTicket, NewHandoff } from '../../src/domain/handoff.js';
 
 /**
  * A minimal HandoffPort for the Slack tests (the handoff module's real store replaces it later).

@@ -1,5 +1,5 @@
-import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from '../../src/copilot/types.js';
-import type { AnswerRecord, Decision, Feedback, SourceRef } from '../../src/memory/types.js';
+import type { AnswerRecord, Decision, Feedback, SourceRef } from '../../src/domain/answers.js';
+import type { AskInput, Copilot, CopilotEvent, CopilotStatus } from '../../src/domain/copilot.js';
 
 /**
  * A Copilot for HTTP-layer tests: plays a scripted sequence of events with small delays and

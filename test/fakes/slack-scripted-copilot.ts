@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type {
-  AskInput,
-  ClarifyOption,
-  Copilot,
-  CopilotEvent,
-  CopilotStatus,
-} from '../../src/copilot/types.js';
-import type {
   AnswerRecord,
   AnswerStore,
   Decision,
   Feedback,
   SourceRef,
   Turn,
-} from '../../src/memory/types.js';
+} from '../../src/domain/answers.js';
+import type {
+  AskInput,
+  ClarifyOption,
+  Copilot,
+  CopilotEvent,
+  CopilotStatus,
+} from '../../src/domain/copilot.js';
 
 /**
  * A Copilot for the Slack tests: answers by script, with real timing (tokens arrive with delays,

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { type BuiltApp, buildApp } from '../../src/app/build.js';
 import { attachSlack } from '../../src/app/slack.js';
 import { loadConfig } from '../../src/config.js';
-import type { Copilot } from '../../src/copilot/types.js';
+import type { Copilot } from '../../src/domain/copilot.js';
 import { createLogger } from '../../src/logger.js';
 import { InProcessAnswerStore } from '../../src/memory/in-process.js';
 import { createSlackApp } from '../../src/slack/app.js';

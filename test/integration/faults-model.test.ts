@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AnswerRecord } from '../../src/memory/types.js';
+import type { AnswerRecord } from '../../src/domain/answers.js';
 import {
   type Behaviour,
   type FakeOpenAI,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import type { HandoffNotifier } from '../../src/handoff/notifier.js';
-import type { HandoffTicket } from '../../src/handoff/types.js';
 import { copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
 
 /**

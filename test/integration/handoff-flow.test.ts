@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import matter from 'gray-matter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
 import { type ChatResult, chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
 import { listenSse } from '../helpers/sse.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HandoffStore, NewHandoff } from '../../src/domain/handoff.js';
 import { InProcessHandoffStore } from '../../src/handoff/memory-store.js';
 import { RedisHandoffStore } from '../../src/handoff/redis-store.js';
-import type { HandoffStore, NewHandoff } from '../../src/handoff/types.js';
 import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
 

@@ -5,7 +5,7 @@ import express from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { AskInput } from '../../src/copilot/types.js';
+import type { AskInput } from '../../src/domain/copilot.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { ANSWER_TOKENS, createScriptedCopilot, type ScriptName } from '../fakes/scripted-copilot.js';
 

@@ -2,10 +2,10 @@ import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnswerRecord } from '../../src/domain/answers.js';
 import { withInsights } from '../../src/insights/recorder.js';
 import { RedisInsightsStore } from '../../src/insights/redis-store.js';
 import { RedisAnswerStore } from '../../src/memory/redis.js';
-import type { AnswerRecord } from '../../src/memory/types.js';
 import { runScript } from '../helpers/cli.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled } from '../helpers/redis-server.js';
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { AnswerRecord } from '../../src/domain/answers.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { DAY_MS, dayOf } from '../../src/insights/buckets.js';
 import { dashboard } from '../../src/insights/dashboard.js';
 import { InProcessInsightsStore } from '../../src/insights/memory-store.js';
@@ -10,7 +11,6 @@ import { insightsHandoffNotifier, withInsights } from '../../src/insights/record
 import { RedisInsightsStore } from '../../src/insights/redis-store.js';
 import type { InsightsStore } from '../../src/insights/types.js';
 import { InProcessAnswerStore } from '../../src/memory/in-process.js';
-import type { AnswerRecord } from '../../src/memory/types.js';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
 
 const logger = pino({ level: 'silent' });

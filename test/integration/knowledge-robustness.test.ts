@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IndexSummary } from '../../src/domain/documents.js';
 import { runIndex } from '../../src/ingest/indexer.js';
-import type { IndexSummary } from '../../src/ingest/types.js';
 import { createLocalEmbedder } from '../../src/retrieval/embedders/local.js';
 import { openIndex } from '../../src/retrieval/index-reader.js';
 import { runScript } from '../helpers/cli.js';

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AnswerRecord, CachedAnswer } from '../../src/domain/answers.js';
 import { isCopilotError } from '../../src/errors.js';
 import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../../src/memory/redis.js';
 import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { resilientAnswerCache, resilientConversationStore } from '../../src/memory/resilient.js';
-import type { AnswerRecord, CachedAnswer } from '../../src/memory/types.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled, waitFor } from '../helpers/redis-server.js';
 
 /**

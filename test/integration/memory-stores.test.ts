@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  InProcessAnswerCache,
-  InProcessAnswerStore,
-  InProcessConversationStore,
-} from '../../src/memory/in-process.js';
-import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../../src/memory/redis.js';
-import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -15,7 +8,14 @@ import type {
   CachedAnswer,
   ConversationStore,
   Turn,
-} from '../../src/memory/types.js';
+} from '../../src/domain/answers.js';
+import {
+  InProcessAnswerCache,
+  InProcessAnswerStore,
+  InProcessConversationStore,
+} from '../../src/memory/in-process.js';
+import { RedisAnswerCache, RedisAnswerStore, RedisConversationStore } from '../../src/memory/redis.js';
+import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
 
 interface Stores {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GenerateRequest } from '../../src/domain/llm.js';
 import { isCopilotError } from '../../src/errors.js';
 import { createOpenAIGenerator, type OpenAIGeneratorOptions } from '../../src/llm/openai.js';
 import { GenerationError } from '../../src/llm/openai-errors.js';
 import { estimateCost } from '../../src/llm/pricing.js';
-import type { GenerateRequest } from '../../src/llm/types.js';
 import { buildAnswerPrompt } from '../../src/prompts/builder.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GenerateRequest } from '../../src/domain/llm.js';
 import { createChatModelGenerator, type Provider } from '../../src/llm/chat-model.js';
 import { GenerationError } from '../../src/llm/openai-errors.js';
-import type { GenerateRequest } from '../../src/llm/types.js';
 import { buildAnswerPrompt } from '../../src/prompts/builder.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import type { ThreadMessage } from '../../src/slack/types.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import {

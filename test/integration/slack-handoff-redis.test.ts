@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { createRedisClient, redisReady } from '../../src/memory/redis-client.js';
 import { type FakeSlackApi, type SlackCall, startFakeSlackApi } from '../fakes/slack-api.js';
 import { copyKnowledge } from '../helpers/app.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { copyKnowledge } from '../helpers/app.js';
 import {
   appMention,

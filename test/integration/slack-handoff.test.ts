@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import matter from 'gray-matter';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../src/handoff/types.js';
+import type { HandoffTicket } from '../../src/domain/handoff.js';
 import { type FakeOpenAI, lastUserText, startFakeOpenAI } from '../fakes/openai-server.js';
 import type { SlackCall } from '../fakes/slack-api.js';
 import { copyKnowledge } from '../helpers/app.js';

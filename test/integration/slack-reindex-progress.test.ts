@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IndexSummary, IngestProgress } from '../../src/domain/documents.js';
 import { inProcessLock } from '../../src/ingest/job-lock.js';
 import { createReindexer } from '../../src/ingest/reindexer.js';
-import type { IndexSummary, IngestProgress } from '../../src/ingest/types.js';
 import { reindexHook } from '../../src/slack/reindex-hook.js';
 import {
   homeReindexClick,

@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { AskInput } from '../../src/copilot/types.js';
+import type { AskInput } from '../../src/domain/copilot.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { CLARIFY_OPTIONS, createScriptedCopilot, type ScriptName } from '../fakes/scripted-copilot.js';
 import { chromiumAvailable, launchChromium } from '../helpers/services.js';

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Copilot, CopilotEvent } from '../../copilot/types.js';
+import type { Copilot, CopilotEvent } from '../../domain/copilot.js';
 import { CopilotError, userMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { CONVERSATION_ID, CONVERSATION_ID_RULE, newConversationId } from '../conversation-id.js';

@@ -1,8 +1,8 @@
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
+import type { HandoffStatus, Transition } from '../../domain/handoff.js';
 import { CopilotError } from '../../errors.js';
 import type { HandoffService } from '../../handoff/service.js';
-import type { HandoffStatus, Transition } from '../../handoff/types.js';
 import { requireAdminToken } from '../auth.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
 

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Copilot } from '../../copilot/types.js';
+import type { Copilot } from '../../domain/copilot.js';
 import { CopilotError } from '../../errors.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
 

@@ -1,10 +1,11 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { type RateLimiter, rateLimitedMessage } from '../../copilot/rate-limit.js';
-import type { Copilot } from '../../copilot/types.js';
+import { rateLimitedMessage } from '../../copilot/rate-limit.js';
+import type { AnswerRecord, AnswerStore } from '../../domain/answers.js';
+import type { Copilot } from '../../domain/copilot.js';
+import type { RateLimiter } from '../../domain/rate-limit.js';
 import { CopilotError } from '../../errors.js';
 import type { HandoffService } from '../../handoff/service.js';
-import type { AnswerRecord, AnswerStore } from '../../memory/types.js';
 import { CONVERSATION_ID, CONVERSATION_ID_RULE } from '../conversation-id.js';
 import { jsonObject, parseBody, stringField } from '../validate.js';
 

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Copilot } from '../../copilot/types.js';
+import type { Copilot } from '../../domain/copilot.js';
 import { userMessage } from '../../errors.js';
 
 export type Readiness = () => Promise<{ ready: boolean; checks: Record<string, boolean | string> }>;

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Copilot } from '../../copilot/types.js';
+import type { Copilot } from '../../domain/copilot.js';
 
 /** GET /api/status: index version, spaces, and which mode each part runs in (what the page and ops read). */
 export function statusRoute(deps: {

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { DocSection, LoadedDoc } from '../types.js';
+import type { DocSection, LoadedDoc } from '../../domain/documents.js';
 import { decodeText, type FileRef, humanizeName, unreadable } from './text.js';
 
 interface Pairs {

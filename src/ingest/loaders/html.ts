@@ -1,5 +1,5 @@
 import { HTMLElement, type Node, parse, TextNode } from 'node-html-parser';
-import type { DocSection, LoadedDoc } from '../types.js';
+import type { DocSection, LoadedDoc } from '../../domain/documents.js';
 import { decodeText, type FileRef, humanizeName, tidy } from './text.js';
 
 /** Page chrome and non-content: menus and footers repeat on every page and drown the real text. */

@@ -1,5 +1,5 @@
 import matter from 'gray-matter';
-import type { DocSection, LoadedDoc } from '../types.js';
+import type { DocSection, LoadedDoc } from '../../domain/documents.js';
 import { decodeText, type FileRef, humanizeName, tidy } from './text.js';
 
 /*

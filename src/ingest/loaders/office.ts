@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
-import type { LoadedDoc } from '../types.js';
+import type { LoadedDoc } from '../../domain/documents.js';
 import { loadHtml } from './html.js';
 import { tableSections } from './table.js';
 import { type FileRef, humanizeName, unreadable } from './text.js';

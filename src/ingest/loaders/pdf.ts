@@ -1,5 +1,5 @@
 import { PasswordException, PDFParse, VerbosityLevel } from 'pdf-parse';
-import type { DocSection, LoadedDoc } from '../types.js';
+import type { DocSection, LoadedDoc } from '../../domain/documents.js';
 import { type FileRef, humanizeName, unreadable } from './text.js';
 
 /** Layout whitespace is noise: collapse runs of spaces, drop empty lines, keep line breaks. */

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { estimateTokens } from '../tokens.js';
-import type { DocSection, LoadedDoc } from '../types.js';
+import type { DocSection, LoadedDoc } from '../../domain/documents.js';
+import { estimateTokens } from '../../text/token-estimate.js';
 import { loadFaq } from './faq.js';
 import { decodeText, type FileRef, humanizeName, unreadable } from './text.js';
 

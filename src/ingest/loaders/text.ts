@@ -1,6 +1,6 @@
 import path from 'node:path';
+import type { LoadedDoc } from '../../domain/documents.js';
 import { CopilotError } from '../../errors.js';
-import type { LoadedDoc } from '../types.js';
 
 /** What a loader needs to know about the file it reads (a subset of scan's KnowledgeFile). */
 export interface FileRef {

@@ -1,4 +1,4 @@
-import { fnv1a, phraseStems } from './local-text.js';
+import { fnv1a, phraseStems } from '../../text/local-text.js';
 
 /**
  * Hand-written merchant/e-commerce concept lexicon for the local embedder. Each line maps

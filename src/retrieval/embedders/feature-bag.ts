@@ -1,4 +1,4 @@
-import { fmix32 } from './local-text.js';
+import { fmix32 } from '../../text/local-text.js';
 
 const EMPTY_FEATURE = fmix32(0x5bd1e995);
 

@@ -1,9 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CopilotError } from '../../errors.js';
+import { fmix32, fnv1a, fnvStep, normaliseText, STOPWORDS, scan, stem } from '../../text/local-text.js';
 import type { Embedder } from '../types.js';
 import { CJK_LEXICON_SEED, type ConceptIndex, compileConcepts } from './concepts.js';
 import { FeatureBag } from './feature-bag.js';
-import { fmix32, fnv1a, fnvStep, normaliseText, STOPWORDS, scan, stem } from './local-text.js';
 
 /**
  * Offline, deterministic embedder: signed feature hashing of words, character n-grams and a

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { Decision, SourceRef } from '../../memory/types.js';
+import type { Decision, SourceRef } from '../../domain/answers.js';
 import { escapeMrkdwn, oneLine, stripPings, truncate } from '../text.js';
 import { ACTION } from './ids.js';
 import { button, context, LIMITS } from './limits.js';

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ClarifyOption } from '../../copilot/types.js';
+import type { ClarifyOption } from '../../domain/copilot.js';
 import { escapeMrkdwn, oneLine, stripPings, truncate } from '../text.js';
 import { ACTION } from './ids.js';
 import { button, LIMITS, section } from './limits.js';

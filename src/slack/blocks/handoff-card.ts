@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { HandoffReason, HandoffTicket } from '../../handoff/types.js';
+import type { HandoffReason, HandoffTicket } from '../../domain/handoff.js';
 import { escapeMrkdwn, neutralizeForeign, oneLine, truncate } from '../text.js';
 import { buildSourcesBlock } from './answer.js';
 import { ACTION } from './ids.js';

@@ -1,4 +1,4 @@
-import type { HandoffMessage, HandoffTicket } from '../../handoff/types.js';
+import type { HandoffMessage, HandoffTicket } from '../../domain/handoff.js';
 import { neutralizeForeign, stripPings, truncate } from '../text.js';
 import { quote } from './handoff-card.js';
 import { person } from './person.js';

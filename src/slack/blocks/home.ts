@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
-import type { CopilotStatus } from '../../copilot/types.js';
-import type { HandoffTicket } from '../../handoff/types.js';
-import type { Feedback } from '../../memory/types.js';
+import type { Feedback } from '../../domain/answers.js';
+import type { CopilotStatus } from '../../domain/copilot.js';
+import type { HandoffTicket } from '../../domain/handoff.js';
 import type { ReviewItem } from '../../retrieval/review.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { ACTION } from './ids.js';

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
-import type { CopilotStatus } from '../../copilot/types.js';
-import type { HandoffTicket } from '../../handoff/types.js';
+import type { CopilotStatus } from '../../domain/copilot.js';
+import type { HandoffTicket } from '../../domain/handoff.js';
 import { escapeMrkdwn, oneLine, truncate } from '../text.js';
 import { context, section } from './limits.js';
 import { person } from './person.js';

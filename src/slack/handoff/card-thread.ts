@@ -1,4 +1,4 @@
-import type { HandoffTicket } from '../../handoff/types.js';
+import type { HandoffTicket } from '../../domain/handoff.js';
 import { errorSummary } from '../slack-errors.js';
 import type { SlackContext } from '../types.js';
 

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
+import type { HandoffTicket } from '../../domain/handoff.js';
 import { CopilotError } from '../../errors.js';
 import type { CardRef, HandoffNotifier } from '../../handoff/notifier.js';
-import type { HandoffTicket } from '../../handoff/types.js';
 import type { Logger } from '../../logger.js';
 import { buildHandoffCard } from '../blocks/handoff-card.js';
 import {

@@ -1,4 +1,4 @@
-import type { HandoffTicket, Transition } from '../../handoff/types.js';
+import type { HandoffTicket, Transition } from '../../domain/handoff.js';
 import { person } from '../blocks/person.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { HandoffTicket } from '../../handoff/types.js';
+import type { HandoffTicket } from '../../domain/handoff.js';
 import type { Logger } from '../../logger.js';
 import { errorSummary } from '../slack-errors.js';
 

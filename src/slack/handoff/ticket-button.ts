@@ -1,4 +1,4 @@
-import type { Transition } from '../../handoff/types.js';
+import type { Transition } from '../../domain/handoff.js';
 import { tellUser } from '../ephemeral.js';
 import { type ActionWhere, actionWhere, type ButtonArgs } from '../listeners/actions/where.js';
 import { errorSummary } from '../slack-errors.js';

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  type BucketState,
   inProcessRateLimiter,
   perUserKey,
   rateLimitedMessage,
   takeToken,
   withRateLimit,
 } from '../../../src/copilot/rate-limit.js';
-import type { AskInput, Copilot, CopilotEvent } from '../../../src/copilot/types.js';
+import type { AskInput, Copilot, CopilotEvent } from '../../../src/domain/copilot.js';
+import type { BucketState } from '../../../src/domain/rate-limit.js';
 
 const input = (user: string): AskInput => ({
   message: 'What is the return window?',

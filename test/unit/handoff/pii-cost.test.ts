@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PII_TOKENS, scrubEmails, scrubPii } from '../../../src/handoff/pii.js';
-import { MAX_LOGGED_CHARS, scrubText } from '../../../src/log-scrub.js';
+import { MAX_LOGGED_CHARS, scrubText } from '../../../src/text/log-scrub.js';
+import { PII_TOKENS, scrubEmails, scrubPii } from '../../../src/text/pii.js';
 
 // The regex the linear scan replaced: quadratic on a long run of name characters without "@".
 const EMAIL_REGEX =

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { luhnValid, scrubPii } from '../../../src/handoff/pii.js';
+import { luhnValid, scrubPii } from '../../../src/text/pii.js';
 
 describe('scrubPii: examples', () => {
   it.each([

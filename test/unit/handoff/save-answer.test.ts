@@ -3,8 +3,8 @@ import path from 'node:path';
 import matter from 'gray-matter';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { HandoffTicket } from '../../../src/domain/handoff.js';
 import { createAnswerSaver } from '../../../src/handoff/save-answer.js';
-import type { HandoffTicket } from '../../../src/handoff/types.js';
 import type { Reindexer, ReindexJob } from '../../../src/ingest/reindex-types.js';
 import { tmpDir } from '../../helpers/tmp.js';
 

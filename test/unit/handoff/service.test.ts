@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { HandoffMessage, HandoffTicket, NewHandoff } from '../../../src/domain/handoff.js';
 import { InProcessHandoffStore } from '../../../src/handoff/memory-store.js';
 import type { CardRef, HandoffNotifier } from '../../../src/handoff/notifier.js';
 import { createHandoffService } from '../../../src/handoff/service.js';
-import type { HandoffMessage, HandoffTicket, NewHandoff } from '../../../src/handoff/types.js';
 import { InProcessConversationStore } from '../../../src/memory/in-process.js';
 
 const logger = pino({ level: 'silent' });

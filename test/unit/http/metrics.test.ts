@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { HandoffStatus, NewHandoff } from '../../../src/domain/handoff.js';
 import { InProcessHandoffStore } from '../../../src/handoff/memory-store.js';
-import type { HandoffStatus, NewHandoff } from '../../../src/handoff/types.js';
 import { createMetrics } from '../../../src/http/metrics.js';
 
 /** The real in-process store, counting what each list() call hands back. */

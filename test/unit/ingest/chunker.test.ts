@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { LoadedDoc } from '../../../src/domain/documents.js';
 import { chunkDocument, chunkId, splitSection } from '../../../src/ingest/chunker.js';
 import { loadMarkdown } from '../../../src/ingest/loaders/markdown.js';
 import { loadPdf } from '../../../src/ingest/loaders/pdf.js';
-import { estimateTokens } from '../../../src/ingest/tokens.js';
-import type { LoadedDoc } from '../../../src/ingest/types.js';
+import { estimateTokens } from '../../../src/text/token-estimate.js';
 import { makePdf } from './fixtures.js';
 
 const noWs = (s: string) => s.replace(/\s+/g, '');

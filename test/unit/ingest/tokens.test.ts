@@ -1,6 +1,6 @@
 import { getEncoding } from 'js-tiktoken';
 import { describe, expect, it } from 'vitest';
-import { estimateTokens } from '../../../src/ingest/tokens.js';
+import { estimateTokens } from '../../../src/text/token-estimate.js';
 
 const enc = getEncoding('cl100k_base');
 

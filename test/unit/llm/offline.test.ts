@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { detectLanguage } from '../../../src/llm/language.js';
+import type { Turn } from '../../../src/domain/answers.js';
+import type { GenerateRequest, Language, PromptPassage } from '../../../src/domain/llm.js';
 import { condenseHeuristic, createOfflineGenerator, sentences } from '../../../src/llm/offline.js';
-import type { GenerateRequest, Language, PromptPassage } from '../../../src/llm/types.js';
-import type { Turn } from '../../../src/memory/types.js';
+import { detectLanguage } from '../../../src/text/language.js';
 
 const passages: PromptPassage[] = [
   {

@@ -6,7 +6,7 @@ import {
   isNoAnswer,
   mapCitations,
   stripPings,
-} from '../../../src/llm/postprocess.js';
+} from '../../../src/text/postprocess.js';
 
 /** A real ping in the output: special mention, or @word not preceded by an address character. */
 const PING_LEFT =

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { AnswerRecord, CachedAnswer } from '../../../src/domain/answers.js';
 import {
   InProcessAnswerCache,
   InProcessAnswerStore,
   InProcessConversationStore,
 } from '../../../src/memory/in-process.js';
-import type { AnswerRecord, CachedAnswer } from '../../../src/memory/types.js';
 
 // Behaviour shared with Redis is in test/integration/memory-stores.test.ts; this covers the bounds.
 

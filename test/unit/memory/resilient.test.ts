@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { AnswerCache, ConversationStore } from '../../../src/domain/answers.js';
 import { resilientAnswerCache, resilientConversationStore } from '../../../src/memory/resilient.js';
-import type { AnswerCache, ConversationStore } from '../../../src/memory/types.js';
 
 const broken = new Error('ECONNREFUSED');
 const failing: ConversationStore & AnswerCache = {

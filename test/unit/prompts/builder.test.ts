@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Turn } from '../../../src/domain/answers.js';
 import { isCopilotError } from '../../../src/errors.js';
-import type { Turn } from '../../../src/memory/types.js';
 import { buildAnswerPrompt, buildCondensePrompt } from '../../../src/prompts/builder.js';
 import { loadTemplates, render } from '../../../src/prompts/templates.js';
-import { countTokens } from '../../../src/prompts/tokens.js';
+import { countTokens } from '../../../src/text/tokens.js';
 import { tmpDir, writeFiles } from '../../helpers/tmp.js';
 
 const templates = loadTemplates();

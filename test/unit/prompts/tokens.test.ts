@@ -3,7 +3,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { getEncoding } from 'js-tiktoken';
 import { describe, expect, it } from 'vitest';
-import { countTokens, truncateToTokens } from '../../../src/prompts/tokens.js';
+import { countTokens, truncateToTokens } from '../../../src/text/tokens.js';
 
 // The reference: js-tiktoken encoding the whole text at once, special-token strings as plain text.
 const reference = getEncoding('cl100k_base');

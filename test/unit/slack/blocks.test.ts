@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CopilotStatus } from '../../../src/copilot/types.js';
-import type { HandoffTicket } from '../../../src/handoff/types.js';
-import type { SourceRef } from '../../../src/memory/types.js';
+import type { SourceRef } from '../../../src/domain/answers.js';
+import type { CopilotStatus } from '../../../src/domain/copilot.js';
+import type { HandoffTicket } from '../../../src/domain/handoff.js';
 import {
   buildAnswerBlocks,
   buildSourcesBlock,

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
-import type { HandoffTicket } from '../../../src/handoff/types.js';
+import type { HandoffTicket } from '../../../src/domain/handoff.js';
 import { buildHandoffCard, describeWhere } from '../../../src/slack/blocks/handoff-card.js';
 import {
   buildForwardText,

@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import type { AnswerRecord } from '../../../memory/types.js';
+import type { AnswerRecord } from '../../../domain/answers.js';
 import { decodeAskHumanValue } from '../../blocks/answer.js';
 import { conversationIdFor, conversationKeyFor } from '../../conversation.js';
 import { tellUser } from '../../ephemeral.js';

@@ -1,4 +1,4 @@
-import type { CopilotStatus } from '../../../copilot/types.js';
+import type { CopilotStatus } from '../../../domain/copilot.js';
 import { buildHandoffListBlocks, buildStatusBlocks } from '../../blocks/status.js';
 import { errorSummary } from '../../slack-errors.js';
 import type { SlackContext } from '../../types.js';

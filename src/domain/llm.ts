@@ -1,4 +1,4 @@
-import type { SourceRef, Turn, Usage } from '../memory/types.js';
+import type { SourceRef, Turn, Usage } from './answers.js';
 
 export type Language = 'en' | 'zh';
 

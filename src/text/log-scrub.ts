@@ -1,4 +1,4 @@
-import { scrubPii } from './handoff/pii.js';
+import { scrubPii } from './pii.js';
 
 /**
  * Defence in depth for logs: whatever a caller passes (a question, an error message from a

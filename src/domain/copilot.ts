@@ -1,4 +1,4 @@
-import type { AnswerRecord, Decision, Feedback, SourceRef, Usage } from '../memory/types.js';
+import type { AnswerRecord, Decision, Feedback, SourceRef, Usage } from './answers.js';
 
 /** Events of one answer, in order. The SSE API sends them as-is (event name = type). */
 export type CopilotEvent =

@@ -1,4 +1,4 @@
-import type { SourceRef } from '../memory/types.js';
+import type { SourceRef } from './answers.js';
 
 /** State machine: open → claimed → resolved, or open|claimed → cancelled. */
 export type HandoffStatus = 'open' | 'claimed' | 'resolved' | 'cancelled';

@@ -1,10 +1,10 @@
-import { startFakeOpenAI } from '../../test/fakes/openai-server.js';
-import { createRedisClient, redisReady } from '../memory/redis-client.js';
-import { createLocalEmbedder } from '../retrieval/embedders/local.js';
-import { openIndex } from '../retrieval/index-reader.js';
-import { mulberry32, TOPICS } from './corpus.js';
-import { benchOverhead } from './pipeline-bench.js';
-import { benchLoad, benchSoak } from './serving.js';
+import { mulberry32, TOPICS } from '../src/bench/corpus.js';
+import { benchOverhead } from '../src/bench/pipeline-bench.js';
+import { benchLoad, benchSoak } from '../src/bench/serving.js';
+import { createRedisClient, redisReady } from '../src/memory/redis-client.js';
+import { createLocalEmbedder } from '../src/retrieval/embedders/local.js';
+import { openIndex } from '../src/retrieval/index-reader.js';
+import { startFakeOpenAI } from '../test/fakes/openai-server.js';
 
 /**
  * The serving half of `npm run bench`, on an index the index half built: pipeline overhead before

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import { CopilotError } from '../errors.js';
 import { checkFreshness, type Freshness } from '../ingest/freshness.js';
-import { createEmbedder } from './embedders/index.js';
-import { type LoadedIndex, openIndex } from './index-reader.js';
+import { createEmbedder } from '../retrieval/embedders/index.js';
+import { type LoadedIndex, openIndex } from '../retrieval/index-reader.js';
 
 /**
  * Open the current index for querying (CLIs, server). Missing → a clear error that says how to

@@ -1,4 +1,4 @@
-import type { Language } from './types.js';
+import type { Language } from '../domain/llm.js';
 
 const HAN = /\p{Script=Han}/gu;
 const LATIN_WORD = /[A-Za-z]+/g;

@@ -1,13 +1,19 @@
 import express, { type Router } from 'express';
-import type { AnswerSaver } from '../handoff/save-answer.js';
-import { requireAdminToken } from '../http/auth.js';
-import type { Reindexer } from '../ingest/reindex-types.js';
-import type { AnswerStore } from '../memory/types.js';
-import { DAY_MS } from './buckets.js';
-import { dashboard, PERIODS, type Period } from './dashboard.js';
-import { type ExportFormat, formatExport, periodRecords } from './export.js';
-import { deleteSavedAnswer, editSavedAnswer, listSavedAnswers, reviewQueue, saveReview } from './review.js';
-import type { InsightsStore } from './types.js';
+import type { AnswerStore } from '../../domain/answers.js';
+import type { AnswerSaver } from '../../handoff/save-answer.js';
+import type { Reindexer } from '../../ingest/reindex-types.js';
+import { DAY_MS } from '../../insights/buckets.js';
+import { dashboard, PERIODS, type Period } from '../../insights/dashboard.js';
+import { type ExportFormat, formatExport, periodRecords } from '../../insights/export.js';
+import {
+  deleteSavedAnswer,
+  editSavedAnswer,
+  listSavedAnswers,
+  reviewQueue,
+  saveReview,
+} from '../../insights/review.js';
+import type { InsightsStore } from '../../insights/types.js';
+import { requireAdminToken } from '../auth.js';
 
 export interface InsightsRoutesDeps {
   insights: InsightsStore;

@@ -1,4 +1,4 @@
-import { estimateTokens } from './tokens.js';
+import { estimateTokens } from './token-estimate.js';
 
 /** A contiguous slice [start, end) of a section's text. Units tile the text exactly. */
 export interface Unit {
