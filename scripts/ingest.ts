@@ -7,7 +7,7 @@ import { createProgressReporter } from '../src/ingest/progress.js';
 import { createReindexer } from '../src/ingest/reindexer.js';
 import { createLogger } from '../src/logger.js';
 import { createRedisClient, redisReady } from '../src/memory/redis-client.js';
-import { INDEX_CHANNEL } from '../src/retrieval/index-sync.js';
+import { indexChannel } from '../src/retrieval/index-sync.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 
 const USAGE = `
@@ -38,9 +38,9 @@ runCli(async () => {
   if (redis) await redisReady(redis);
   const reindexer = createReindexer({
     run: indexRun(config, embedder, log, { full: Boolean(values.full) }),
-    lock: redis ? redisLock(redis, 'copilot:lock:reindex') : inProcessLock,
+    lock: redis ? redisLock(redis, 'lock:reindex') : inProcessLock,
     published: async (version) => {
-      await redis?.publish(INDEX_CHANNEL, version);
+      await redis?.publish(indexChannel(redis), version);
     },
     logger: log,
   });

@@ -7,7 +7,7 @@ import { createProgressReporter } from '../src/ingest/progress.js';
 import { createReindexer } from '../src/ingest/reindexer.js';
 import { createLogger } from '../src/logger.js';
 import { createRedisClient, redisReady } from '../src/memory/redis-client.js';
-import { INDEX_CHANNEL } from '../src/retrieval/index-sync.js';
+import { indexChannel } from '../src/retrieval/index-sync.js';
 import { createIndexEmbedder } from '../src/retrieval/setup.js';
 import { createSourceRunner } from '../src/sources/scheduler.js';
 import type { SyncProgress } from '../src/sources/types.js';
@@ -77,9 +77,9 @@ runCli(async () => {
   // The same reindex job and locks as the server: never overlaps a replica's run of this source.
   const reindexer = createReindexer({
     run: indexRun(config, embedder, log),
-    lock: redis ? redisLock(redis, 'copilot:lock:reindex') : inProcessLock,
+    lock: redis ? redisLock(redis, 'lock:reindex') : inProcessLock,
     published: async (version) => {
-      await redis?.publish(INDEX_CHANNEL, version);
+      await redis?.publish(indexChannel(redis), version);
     },
     logger: log,
   });
@@ -87,7 +87,7 @@ runCli(async () => {
   const runner = createSourceRunner({
     knowledgeDir: config.knowledgeDir,
     notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
-    lock: (name) => (redis ? redisLock(redis, `copilot:lock:source:${name}`) : inProcessLock),
+    lock: (name) => (redis ? redisLock(redis, `lock:source:${name}`) : inProcessLock),
     reindexer,
     logger: log,
   });

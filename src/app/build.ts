@@ -85,7 +85,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
   const sync = startIndexSync({ holder: index, logger, redis: stores.redis });
   const reindexer = createReindexer({
     run: indexRun(config, embedder, logger),
-    lock: stores.redis ? redisLock(stores.redis, 'copilot:lock:reindex') : inProcessLock,
+    lock: stores.redis ? redisLock(stores.redis, 'lock:reindex') : inProcessLock,
     published: (version) => sync.publish(version),
     logger,
     observe: (job) => metrics.reindexFinished(job),
@@ -100,7 +100,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
   const sources = createSourceRunner({
     knowledgeDir: config.knowledgeDir,
     notion: { token: config.sources.notionToken, baseUrl: config.sources.notionBaseUrl },
-    lock: (name) => (stores.redis ? redisLock(stores.redis, `copilot:lock:source:${name}`) : inProcessLock),
+    lock: (name) => (stores.redis ? redisLock(stores.redis, `lock:source:${name}`) : inProcessLock),
     reindexer,
     logger,
   });
@@ -225,7 +225,7 @@ export async function buildApp(config: Config, logger: Logger, opts: BuildOption
         redis: stores.redis,
         perMinute: config.handoff.createPerMinute,
         logger,
-        prefix: 'copilot:rate:handoff:',
+        prefix: 'rate:handoff:',
       })
     : inProcessRateLimiter({ perMinute: config.handoff.createPerMinute });
   // The web chat goes through the gate: silent (forwarding) while a ticket is open. Slack has its own.

@@ -8,6 +8,7 @@ import { dashboard, PERIODS } from '../insights/dashboard.js';
 import { fieldsOfAnswer, fieldsOfFeedback, withInsights } from '../insights/recorder.js';
 import { RedisInsightsStore } from '../insights/redis-store.js';
 import { RedisAnswerStore } from '../memory/redis.js';
+import { KEY_PREFIX } from '../memory/redis-client.js';
 
 const SPACES = ['default', 'apparel', 'internal', 'partners', 'support'];
 const DECISIONS: Array<Pick<AnswerRecord, 'decision' | 'via'>> = [
@@ -97,7 +98,7 @@ export async function insightsBench(opts: {
   log: (m: string) => void;
 }): Promise<Record<string, number>> {
   const { url, child } = await startRedis();
-  const redis = new Redis(url, { enableAutoPipelining: true });
+  const redis = new Redis(url, { enableAutoPipelining: true, keyPrefix: KEY_PREFIX });
   try {
     const mem = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const before = await mem();
@@ -123,7 +124,7 @@ export async function insightsBench(opts: {
       const pipe = redis.pipeline();
       for (let j = i; j < Math.min(i + 5000, opts.records); j++) {
         const r = record(j, now, 89 * DAY_MS);
-        const key = `copilot:answer:${r.id}`;
+        const key = `answer:${r.id}`;
         pipe.hset(key, 'record', JSON.stringify(r)).expire(key, 30 * 86_400);
         insights.queueIncr(pipe, r.space, dayOf(r.createdAt), fieldsOfAnswer(r));
         insights.queueIndex(pipe, r.space, r.id, r.createdAt);

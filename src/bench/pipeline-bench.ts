@@ -29,11 +29,11 @@ export async function benchOverhead(opts: {
   redisUrl?: string;
   questions: string[];
 }): Promise<{ overhead_p50_ms: number; overhead_p99_ms: number; memory: string }> {
-  const redis = opts.redisUrl ? createRedisClient(opts.redisUrl) : null;
-  if (redis) await redisReady(redis);
   const prefix = `copilot-bench:${randomUUID()}:`;
+  const redis = opts.redisUrl ? createRedisClient(opts.redisUrl, undefined, { keyPrefix: prefix }) : null;
+  if (redis) await redisReady(redis);
   const memory: ConversationStore = redis
-    ? new RedisConversationStore({ redis, prefix, maxTurns: 20, ttlSeconds: 600 })
+    ? new RedisConversationStore({ redis, maxTurns: 20, ttlSeconds: 600 })
     : new InProcessConversationStore({ maxTurns: 20, ttlSeconds: 600 });
   const offline = createOfflineGenerator();
   // Answers at once: the overhead is measured up to the moment generation starts.
@@ -84,7 +84,7 @@ export async function benchOverhead(opts: {
   } finally {
     if (redis) {
       const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
       await redis.quit();
     }
   }

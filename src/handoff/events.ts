@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HandoffStatus } from '../domain/handoff.js';
 import type { Logger } from '../logger.js';
+import { prefixed } from '../memory/redis-client.js';
 
 /** What the asker's web page hears about its conversation (GET /api/conversations/:id/events). */
 export type ConversationEvent =
@@ -59,12 +60,9 @@ export function createInProcessEventBus(): ConversationEventBus {
  * races per conversation). A subscribed connection can run no other command, hence the
  * duplicate; ioredis re-subscribes by itself after a reconnect.
  */
-export function createRedisEventBus(opts: {
-  redis: Redis;
-  prefix?: string;
-  logger: Logger;
-}): ConversationEventBus {
-  const channel = `${opts.prefix ?? 'copilot:'}handoff-events`;
+export function createRedisEventBus(opts: { redis: Redis; logger: Logger }): ConversationEventBus {
+  // ioredis does not apply its keyPrefix to channels: name the channel in the client's namespace.
+  const channel = prefixed(opts.redis, 'handoff-events');
   const listeners = new Listeners();
   const sub = opts.redis.duplicate();
   sub.on('error', (err: Error) => opts.logger.debug({ err: err.message }, 'handoff events subscriber error'));

@@ -5,13 +5,13 @@ import { notFound, TransitionalHandoffStore } from './store-base.js';
 import { newTicket, type Step } from './transitions.js';
 
 /**
- * Handoff tickets in Redis, shared by every replica. Key layout (prefix
- * defaults to `copilot:`):
- *   <prefix>handoff:<id>                    the ticket as JSON; closed tickets expire after `retentionMs`
- *   <prefix>handoffs:status:<status>        zset of ticket ids by createdAt, one per status
- *   <prefix>handoffs:conv:<conversation>    zset of the conversation's ticket ids by createdAt
- *   <prefix>handoffs:card:<channel>:<ts>    ticket id of a support card (replies typed in its thread)
- *   <prefix>handoffs:active:<conversation>  id of the conversation's active ticket (one at a time)
+ * Handoff tickets in Redis, shared by every replica. Key layout (after the client's ioredis
+ * keyPrefix, see memory/redis-client.ts):
+ *   handoff:<id>                    the ticket as JSON; closed tickets expire after `retentionMs`
+ *   handoffs:status:<status>        zset of ticket ids by createdAt, one per status
+ *   handoffs:conv:<conversation>    zset of the conversation's ticket ids by createdAt
+ *   handoffs:card:<channel>:<ts>    ticket id of a support card (replies typed in its thread)
+ *   handoffs:active:<conversation>  id of the conversation's active ticket (one at a time)
  * Index entries whose ticket expired are dropped lazily when read. `list` pages through an index
  * (PAGE ids per round trip): every open and claimed ticket is listed, however many there are;
  * only closed tickets are capped at the newest `listLimit` per status.
@@ -38,7 +38,6 @@ const MAX_CAS_ATTEMPTS = 25;
 
 export interface RedisHandoffStoreOptions {
   redis: Redis;
-  prefix?: string;
   /** How long resolved and cancelled tickets are kept (default 90 days). Active ones never expire. */
   retentionMs?: number;
   /** Most closed (resolved, cancelled) tickets per status one `list` call returns (default 500). */
@@ -48,7 +47,6 @@ export interface RedisHandoffStoreOptions {
 
 export class RedisHandoffStore extends TransitionalHandoffStore {
   private readonly redis: Redis;
-  private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly listLimit: number;
   private readonly now: () => number;
@@ -56,17 +54,16 @@ export class RedisHandoffStore extends TransitionalHandoffStore {
   constructor(opts: RedisHandoffStoreOptions) {
     super();
     this.redis = opts.redis;
-    this.prefix = opts.prefix ?? 'copilot:';
     this.retentionMs = opts.retentionMs ?? 90 * 24 * 3600 * 1000;
     this.listLimit = opts.listLimit ?? 500;
     this.now = opts.now ?? Date.now;
   }
 
-  private ticketKey = (id: string) => `${this.prefix}handoff:${id}`;
-  private statusKey = (s: HandoffStatus) => `${this.prefix}handoffs:status:${s}`;
-  private convKey = (k: string) => `${this.prefix}handoffs:conv:${k}`;
-  private cardKey = (channel: string, ts: string) => `${this.prefix}handoffs:card:${channel}:${ts}`;
-  private activeKey = (k: string) => `${this.prefix}handoffs:active:${k}`;
+  private ticketKey = (id: string) => `handoff:${id}`;
+  private statusKey = (s: HandoffStatus) => `handoffs:status:${s}`;
+  private convKey = (k: string) => `handoffs:conv:${k}`;
+  private cardKey = (channel: string, ts: string) => `handoffs:card:${channel}:${ts}`;
+  private activeKey = (k: string) => `handoffs:active:${k}`;
 
   /**
    * One active ticket per conversation, across replicas: the conversation's `active` key is

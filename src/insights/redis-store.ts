@@ -2,24 +2,22 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { DayCounters, InsightsStore } from './types.js';
 
 /**
- * Insights in Redis.
- *   <prefix>day:<space>:<YYYY-MM-DD>   hash of counters, TTL 100 days
- *   <prefix>at:<space> / down:<space>  sorted sets of answer ids scored by time (trimmed to 100 days)
- *   <prefix>spaces                     set of spaces with counters
- *   <prefix>reviewed                   set of reviewed answer ids
+ * Insights in Redis (keys after the client's keyPrefix):
+ *   insights:day:<space>:<YYYY-MM-DD>   hash of counters, TTL 100 days
+ *   insights:at:<space> / down:<space>  sorted sets of answer ids scored by time (trimmed to 100 days)
+ *   insights:spaces                     set of spaces with counters
+ *   insights:reviewed                   set of reviewed answer ids
  */
 export class RedisInsightsStore implements InsightsStore {
   private readonly redis: Redis;
-  private readonly prefix: string;
   static readonly KEEP_MS = 100 * 86_400_000;
 
-  constructor(opts: { redis: Redis; prefix?: string }) {
+  constructor(opts: { redis: Redis }) {
     this.redis = opts.redis;
-    this.prefix = opts.prefix ?? 'copilot:insights:';
   }
 
   private dayKey(space: string, day: string) {
-    return `${this.prefix}day:${space}:${day}`;
+    return `insights:day:${space}:${day}`;
   }
 
   async incr(space: string, day: string, fields: DayCounters): Promise<void> {
@@ -34,7 +32,7 @@ export class RedisInsightsStore implements InsightsStore {
       else pipe.hincrbyfloat(key, k, v);
     }
     pipe.expire(key, RedisInsightsStore.KEEP_MS / 1000);
-    return pipe.sadd(`${this.prefix}spaces`, space);
+    return pipe.sadd(`insights:spaces`, space);
   }
 
   async days(space: string, days: string[]): Promise<DayCounters[]> {
@@ -60,26 +58,26 @@ export class RedisInsightsStore implements InsightsStore {
     at: number,
     kind: 'all' | 'down' = 'all',
   ): ChainableCommander {
-    const key = `${this.prefix}${kind === 'all' ? 'at' : 'down'}:${space}`;
+    const key = `insights:${kind === 'all' ? 'at' : 'down'}:${space}`;
     return pipe.zadd(key, at, id).zremrangebyscore(key, '-inf', at - RedisInsightsStore.KEEP_MS);
   }
 
   async list(space: string, from: number, to: number, limit: number, kind: 'all' | 'down' = 'all') {
-    const key = `${this.prefix}${kind === 'all' ? 'at' : 'down'}:${space}`;
+    const key = `insights:${kind === 'all' ? 'at' : 'down'}:${space}`;
     return this.redis.zrevrangebyscore(key, to, from, 'LIMIT', 0, limit);
   }
 
   async spaces(): Promise<string[]> {
-    return (await this.redis.smembers(`${this.prefix}spaces`)).sort();
+    return (await this.redis.smembers(`insights:spaces`)).sort();
   }
 
   async markReviewed(id: string): Promise<void> {
-    await this.redis.sadd(`${this.prefix}reviewed`, id);
+    await this.redis.sadd(`insights:reviewed`, id);
   }
 
   async reviewed(ids: string[]): Promise<boolean[]> {
     if (ids.length === 0) return [];
-    const res = await this.redis.smismember(`${this.prefix}reviewed`, ...ids);
+    const res = await this.redis.smismember(`insights:reviewed`, ...ids);
     return res.map((n) => n === 1);
   }
 }

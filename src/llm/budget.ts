@@ -97,13 +97,11 @@ export class InProcessBudgetCounter implements BudgetCounter {
 }
 
 export class RedisBudgetCounter implements BudgetCounter {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix = 'copilot:',
-  ) {}
+  /** Keys `budget:<scope>:<day>`, in the client's keyPrefix namespace. */
+  constructor(private readonly redis: Redis) {}
   async get(keys: string[]): Promise<Spent[]> {
     const pipe = this.redis.pipeline();
-    for (const k of keys) pipe.hmget(`${this.prefix}budget:${k}`, 'tokens', 'cost');
+    for (const k of keys) pipe.hmget(`budget:${k}`, 'tokens', 'cost');
     const rows = (await pipe.exec()) ?? [];
     return rows.map(([err, v]) => {
       if (err) throw err;
@@ -114,7 +112,7 @@ export class RedisBudgetCounter implements BudgetCounter {
   async add(keys: string[], tokens: number, costUsd: number): Promise<void> {
     const pipe = this.redis.pipeline();
     for (const k of keys) {
-      const key = `${this.prefix}budget:${k}`;
+      const key = `budget:${k}`;
       pipe.hincrby(key, 'tokens', Math.round(tokens));
       pipe.hincrbyfloat(key, 'cost', costUsd);
       pipe.expire(key, 2 * 24 * 3600);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type {
   AnswerCache,
   AnswerRecord,
@@ -21,52 +22,36 @@ export interface InProcessConversationOptions {
   ttlSeconds: number;
   /** epoch ms; injectable so TTL can be tested without waiting */
   now?: Clock;
+  /** Least recently active conversations are forgotten beyond this many (default 50,000). */
+  maxConversations?: number;
 }
 
 export class InProcessConversationStore implements ConversationStore {
-  private readonly conversations = new Map<string, { turns: Turn[]; expiresAt: number }>();
-  private readonly now: Clock;
-  private appendsSinceSweep = 0;
+  private readonly conversations: LRUCache<string, Turn[]>;
 
   constructor(private readonly opts: InProcessConversationOptions) {
-    this.now = opts.now ?? Date.now;
+    this.conversations = new LRUCache({
+      max: opts.maxConversations ?? 50_000,
+      ttl: opts.ttlSeconds * 1000,
+      ttlResolution: 0,
+      perf: opts.now && { now: opts.now },
+    });
   }
 
   async append(key: string, turns: Turn[]): Promise<void> {
     if (turns.length === 0) return;
-    const kept = this.live(key)?.turns ?? [];
-    kept.push(...turns.map((t) => structuredClone(t)));
-    // Like Redis EXPIRE on every append: the TTL counts from the last activity.
-    this.conversations.set(key, {
-      turns: kept.slice(-this.opts.maxTurns),
-      expiresAt: this.now() + this.opts.ttlSeconds * 1000,
-    });
-    if (++this.appendsSinceSweep >= 1000) this.sweep();
+    const kept = [...(this.conversations.get(key) ?? []), ...turns.map((t) => structuredClone(t))];
+    // Like Redis EXPIRE on every append: set() restarts the TTL, counted from the last activity.
+    this.conversations.set(key, kept.slice(-this.opts.maxTurns));
   }
 
   async recent(key: string, limit: number): Promise<Turn[]> {
     if (limit <= 0) return [];
-    return (this.live(key)?.turns ?? []).slice(-limit).map((t) => structuredClone(t));
+    return (this.conversations.get(key) ?? []).slice(-limit).map((t) => structuredClone(t));
   }
 
   async clear(key: string): Promise<void> {
     this.conversations.delete(key);
-  }
-
-  private live(key: string) {
-    const entry = this.conversations.get(key);
-    if (entry && entry.expiresAt <= this.now()) {
-      this.conversations.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  /** Conversations nobody reads again would otherwise stay forever; drop the expired ones now and then. */
-  private sweep(): void {
-    this.appendsSinceSweep = 0;
-    const now = this.now();
-    for (const [key, entry] of this.conversations) if (entry.expiresAt <= now) this.conversations.delete(key);
   }
 }
 
@@ -144,32 +129,24 @@ export interface InProcessAnswerCacheOptions {
 }
 
 export class InProcessAnswerCache implements AnswerCache {
-  private readonly entries = new Map<string, { value: CachedAnswer; expiresAt: number }>();
-  private readonly maxEntries: number;
-  private readonly now: Clock;
+  private readonly entries: LRUCache<string, CachedAnswer>;
 
   constructor(opts: InProcessAnswerCacheOptions = {}) {
-    this.maxEntries = opts.maxEntries ?? 1000;
-    this.now = opts.now ?? Date.now;
+    this.entries = new LRUCache({
+      max: opts.maxEntries ?? 1000,
+      ttlResolution: 0,
+      perf: opts.now && { now: opts.now },
+    });
   }
 
   async get(key: string): Promise<CachedAnswer | null> {
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.now()) return null;
-    this.entries.set(key, entry); // re-insert: most recently used goes to the end
-    return structuredClone(entry.value);
+    const value = this.entries.get(key); // a hit becomes the most recently used
+    return value === undefined ? null : structuredClone(value);
   }
 
   async set(key: string, value: CachedAnswer, ttlSeconds: number): Promise<void> {
     this.entries.delete(key);
     if (ttlSeconds <= 0) return;
-    this.entries.set(key, { value: structuredClone(value), expiresAt: this.now() + ttlSeconds * 1000 });
-    while (this.entries.size > this.maxEntries) {
-      const lru = this.entries.keys().next().value;
-      if (lru === undefined) break;
-      this.entries.delete(lru);
-    }
+    this.entries.set(key, structuredClone(value), { ttl: ttlSeconds * 1000 });
   }
 }

@@ -15,8 +15,25 @@ import { CopilotError } from '../errors.js';
  * Because the offline queue is off, commands sent before the first connection fail too: await
  * `redisReady(client)` at start-up (and decide whether a Redis that never comes up is fatal).
  */
-export function createRedisClient(url: string, onError?: (err: Error) => void): Redis {
+/**
+ * Every key this app writes starts with the client's ioredis `keyPrefix` (default `copilot:`), so the
+ * stores name keys without it and several bots or test runs share one Redis by using another prefix.
+ * ioredis does not prefix pub/sub channels or KEYS/SCAN patterns: use `prefixed()` for those.
+ */
+export const KEY_PREFIX = 'copilot:';
+
+/** A name in this client's namespace, for what ioredis does not prefix itself (pub/sub channels). */
+export function prefixed(redis: Redis, name: string): string {
+  return `${redis.options.keyPrefix ?? ''}${name}`;
+}
+
+export function createRedisClient(
+  url: string,
+  onError?: (err: Error) => void,
+  opts: { keyPrefix?: string } = {},
+): Redis {
   const client = new Redis(url, {
+    keyPrefix: opts.keyPrefix ?? KEY_PREFIX,
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -38,7 +38,7 @@ export interface RedisRateLimiterOptions {
   redis: Redis;
   perMinute: number;
   logger: Logger;
-  /** Key namespace (default `copilot:rate:`). */
+  /** Key namespace inside the client's keyPrefix (default `rate:`); separate limiters need separate ones. */
   prefix?: string;
 }
 
@@ -47,7 +47,7 @@ export interface RedisRateLimiterOptions {
  * Logged once when it starts failing and once when it works again, not per request.
  */
 export function redisRateLimiter(opts: RedisRateLimiterOptions): RateLimiter {
-  const prefix = opts.prefix ?? 'copilot:rate:';
+  const prefix = opts.prefix ?? 'rate:';
   let failing = false;
   const run = async (key: string): Promise<unknown> => {
     try {

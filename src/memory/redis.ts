@@ -15,23 +15,20 @@ import { CopilotError } from '../errors.js';
  * Redis stores, shared by every replica. The composition root owns the connection
  * (see redis-client.ts for the fail-fast options); these classes never create or close a client.
  *
- * Key layout (prefix defaults to `copilot:`), all values JSON:
- *   <prefix>mem:<conversation key>   list of turns, capped with LTRIM, TTL refreshed on append
- *   <prefix>answer:<answer id>       hash {record, feedback}, TTL (default 30 days)
- *   <prefix>feedback:recent|up|down  sorted sets of answer ids scored by feedback time, capped
- *   <prefix>cache:<sha256 of key>    cached answer, SET … EX ttl
+ * Key layout (after the client's keyPrefix, see redis-client.ts), all values JSON:
+ *   mem:<conversation key>   list of turns, capped with LTRIM, TTL refreshed on append
+ *   answer:<answer id>       hash {record, feedback}, TTL (default 30 days)
+ *   feedback:recent|up|down  sorted sets of answer ids scored by feedback time, capped
+ *   cache:<sha256 of key>    cached answer, SET … EX ttl
  *
  * Every Redis failure surfaces as CopilotError `memory:unavailable` with the cause kept; wrap the
  * conversation store and cache with resilient.ts so a Redis outage degrades instead of failing.
  */
 
 export interface RedisStoreOptions {
+  /** Keys are named without a namespace: the client's ioredis keyPrefix provides it. */
   redis: Redis;
-  /** Namespace for every key (default `copilot:`), so several bots or test runs can share one Redis. */
-  prefix?: string;
 }
-
-const DEFAULT_PREFIX = 'copilot:';
 
 async function guarded<T>(op: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -71,15 +68,13 @@ export interface RedisConversationStoreOptions extends RedisStoreOptions {
 
 export class RedisConversationStore implements ConversationStore {
   private readonly redis: Redis;
-  private readonly prefix: string;
 
   constructor(private readonly opts: RedisConversationStoreOptions) {
     this.redis = opts.redis;
-    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
   }
 
   private key(conversation: string): string {
-    return `${this.prefix}mem:${conversation}`;
+    return `mem:${conversation}`;
   }
 
   async append(conversation: string, turns: Turn[]): Promise<void> {
@@ -134,23 +129,21 @@ return redis.call('HGET', KEYS[1], 'record')
 
 export class RedisAnswerStore implements AnswerStore {
   private readonly redis: Redis;
-  private readonly prefix: string;
   private readonly ttlSeconds: number;
   private readonly maxFeedback: number;
 
   constructor(opts: RedisAnswerStoreOptions) {
     this.redis = opts.redis;
-    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
     this.ttlSeconds = opts.answerTtlSeconds ?? 30 * 24 * 3600;
     this.maxFeedback = opts.maxFeedback ?? 1000;
   }
 
   private answerKey(id: string): string {
-    return `${this.prefix}answer:${id}`;
+    return `answer:${id}`;
   }
 
   private feedbackKey(which: 'recent' | 'up' | 'down'): string {
-    return `${this.prefix}feedback:${which}`;
+    return `feedback:${which}`;
   }
 
   /** Saving again updates the record; feedback already given is kept unless the record carries its own. */
@@ -233,16 +226,14 @@ function merge(recordJson: string | null | undefined, feedbackJson: string | nul
 
 export class RedisAnswerCache implements AnswerCache {
   private readonly redis: Redis;
-  private readonly prefix: string;
 
   constructor(opts: RedisStoreOptions) {
     this.redis = opts.redis;
-    this.prefix = opts.prefix ?? DEFAULT_PREFIX;
   }
 
   // Hashed: the key holds the whole question (any length, any script); the hash keeps keys short.
   private key(cacheKey: string): string {
-    return `${this.prefix}cache:${createHash('sha256').update(cacheKey).digest('hex')}`;
+    return `cache:${createHash('sha256').update(cacheKey).digest('hex')}`;
   }
 
   async get(cacheKey: string): Promise<CachedAnswer | null> {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { IndexHolder } from './index-holder.js';
 
-export const INDEX_CHANNEL = 'copilot:index:version';
+/** The channel in the client's namespace (ioredis does not apply its keyPrefix to channels). */
+export const indexChannel = (redis: Redis): string => `${redis.options.keyPrefix ?? ''}index:version`;
 
 /**
  * Keeps every replica serving the newest index version without a restart: a finished reindex
@@ -34,7 +35,7 @@ export function startIndexSync(deps: {
     // With the offline queue off, SUBSCRIBE before the connection is ready would just fail; ioredis
     // re-subscribes by itself after a reconnect once the first subscription is in place.
     const subscribe = () =>
-      sub.subscribe(INDEX_CHANNEL).catch((err: unknown) => {
+      sub.subscribe(indexChannel(sub)).catch((err: unknown) => {
         logger.warn({ err: (err as Error).message }, 'index pub/sub unavailable; polling only');
       });
     if (sub.status === 'ready') void subscribe();
@@ -45,7 +46,7 @@ export function startIndexSync(deps: {
   return {
     async publish(version) {
       swap(version);
-      await deps.redis?.publish(INDEX_CHANNEL, version).catch((err: unknown) => {
+      await deps.redis?.publish(indexChannel(deps.redis), version).catch((err: unknown) => {
         logger.warn(
           { err: (err as Error).message },
           'could not announce the new index version; other replicas will poll',

@@ -7,19 +7,15 @@ import type { DedupStore } from './dedup.js';
  * better than a question nobody answers. `onError` lets the caller log and count it.
  */
 export class RedisDedupStore implements DedupStore {
-  private readonly prefix: string;
-
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix?: string; onError?: (err: unknown) => void } = {},
-  ) {
-    this.prefix = opts.prefix ?? 'copilot:slack:dedup:';
-  }
+    private readonly opts: { onError?: (err: unknown) => void } = {},
+  ) {}
 
   async firstTime(key: string, ttlSeconds: number): Promise<boolean> {
     try {
       const reply = await this.redis.set(
-        this.prefix + key,
+        'slack:dedup:' + key,
         '1',
         'EX',
         Math.max(1, Math.ceil(ttlSeconds)),

@@ -1,4 +1,4 @@
-import { ExpiringKeys } from './expiring-keys.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Slack delivers at least once: retries (`X-Slack-Retry-Num`) repeat an event id, and one message
@@ -14,13 +14,20 @@ export interface DedupStore {
 export const DEDUP_TTL_SECONDS = 2 * 60 * 60;
 
 export class InProcessDedupStore implements DedupStore {
-  private readonly keys: ExpiringKeys;
+  // Bounded: past maxKeys the oldest claims are forgotten (risking one duplicate answer, never a crash).
+  private readonly keys: LRUCache<string, true>;
 
   constructor(opts: { maxKeys?: number; now?: () => number } = {}) {
-    this.keys = new ExpiringKeys(opts.maxKeys, opts.now);
+    this.keys = new LRUCache({
+      max: opts.maxKeys ?? 50_000,
+      ttlResolution: 0,
+      perf: opts.now && { now: opts.now },
+    });
   }
 
   async firstTime(key: string, ttlSeconds: number): Promise<boolean> {
-    return this.keys.add(key, ttlSeconds);
+    if (this.keys.has(key)) return false;
+    this.keys.set(key, true, { ttl: ttlSeconds * 1000 });
+    return true;
   }
 }

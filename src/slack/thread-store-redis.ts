@@ -7,18 +7,14 @@ import type { ThreadStore } from './thread-store.js';
  * not belong to; a mention still reaches it.
  */
 export class RedisThreadStore implements ThreadStore {
-  private readonly prefix: string;
-
   constructor(
     private readonly redis: Redis,
-    private readonly opts: { prefix?: string; onError?: (err: unknown) => void } = {},
-  ) {
-    this.prefix = opts.prefix ?? 'copilot:slack:thread:';
-  }
+    private readonly opts: { onError?: (err: unknown) => void } = {},
+  ) {}
 
   async remember(conversationKey: string, ttlSeconds: number): Promise<void> {
     try {
-      await this.redis.set(this.prefix + conversationKey, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+      await this.redis.set('slack:thread:' + conversationKey, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     } catch (err) {
       this.opts.onError?.(err);
     }
@@ -26,7 +22,7 @@ export class RedisThreadStore implements ThreadStore {
 
   async has(conversationKey: string): Promise<boolean> {
     try {
-      return (await this.redis.exists(this.prefix + conversationKey)) === 1;
+      return (await this.redis.exists('slack:thread:' + conversationKey)) === 1;
     } catch (err) {
       this.opts.onError?.(err);
       return false;

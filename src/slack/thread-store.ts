@@ -1,4 +1,4 @@
-import { ExpiringKeys } from './expiring-keys.js';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Threads the bot has answered, so a follow-up in such a thread is answered without a new mention
@@ -10,14 +10,18 @@ export interface ThreadStore {
 }
 
 export class InProcessThreadStore implements ThreadStore {
-  private readonly keys: ExpiringKeys;
+  private readonly keys: LRUCache<string, true>;
 
   constructor(opts: { maxKeys?: number; now?: () => number } = {}) {
-    this.keys = new ExpiringKeys(opts.maxKeys ?? 20_000, opts.now);
+    this.keys = new LRUCache({
+      max: opts.maxKeys ?? 20_000,
+      ttlResolution: 0,
+      perf: opts.now && { now: opts.now },
+    });
   }
 
   async remember(conversationKey: string, ttlSeconds: number): Promise<void> {
-    this.keys.touch(conversationKey, ttlSeconds);
+    this.keys.set(conversationKey, true, { ttl: ttlSeconds * 1000 });
   }
 
   async has(conversationKey: string): Promise<boolean> {

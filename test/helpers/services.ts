@@ -56,3 +56,11 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** Deletes every key of a client's keyPrefix namespace (KEYS patterns are not prefixed by ioredis). */
+export async function dropNamespace(redis: import('ioredis').Redis): Promise<void> {
+  const prefix = redis.options.keyPrefix ?? '';
+  if (!prefix) throw new Error('dropNamespace needs a client with a keyPrefix');
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBudget, InProcessBudgetCounter, RedisBudgetCounter } from '../../src/llm/budget.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.js';
 import { chat, copyKnowledge, type RunningApp, startApp } from '../helpers/app.js';
-import { REDIS_URL, redisAvailable } from '../helpers/services.js';
+import { dropNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
 
 const silent = pino({ level: 'silent' });
 const today = () => new Date().toISOString().slice(0, 10);
@@ -15,13 +15,12 @@ describe('daily budgets (counters)', async () => {
   let redis: Redis | null = null;
   const prefix = `test:budget:${process.pid}:${Date.now()}:`;
   if (useRedis) {
-    redis = new Redis(REDIS_URL);
-    counters.push(['redis', () => new RedisBudgetCounter(redis as Redis, prefix)] as never);
+    redis = new Redis(REDIS_URL, { keyPrefix: prefix });
+    counters.push(['redis', () => new RedisBudgetCounter(redis as Redis)] as never);
   }
   afterAll(async () => {
     if (redis) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
+      await dropNamespace(redis);
       await redis.quit();
     }
   });

@@ -18,8 +18,8 @@ const hasRedis = await redisAvailable();
 
 describe.skipIf(!hasRedis)('handoffs on Redis, several replicas', () => {
   const clients: Redis[] = [];
-  const client = async () => {
-    const c = createRedisClient(REDIS_URL);
+  const client = async (keyPrefix?: string) => {
+    const c = createRedisClient(REDIS_URL, undefined, { keyPrefix });
     await redisReady(c);
     clients.push(c);
     return c;
@@ -43,7 +43,7 @@ describe.skipIf(!hasRedis)('handoffs on Redis, several replicas', () => {
     const remindAfterMs = 400;
     const make = async (who: string) =>
       createHandoffService({
-        store: new RedisHandoffStore({ redis: await client(), prefix }),
+        store: new RedisHandoffStore({ redis: await client(prefix) }),
         notifiers: [counting(who)],
         logger,
         remindAfterMs,
@@ -92,9 +92,9 @@ describe.skipIf(!hasRedis)('handoffs on Redis, several replicas', () => {
       // Leave the shared Redis as we found it.
       const c = clients[0] ?? (await client());
       for (const t of created) {
-        await c.del(`copilot:handoff:${t.id}`, `copilot:handoffs:conv:${t.conversationKey}`);
+        await c.del(`handoff:${t.id}`, `handoffs:conv:${t.conversationKey}`);
         for (const s of ['open', 'claimed', 'resolved', 'cancelled'])
-          await c.zrem(`copilot:handoffs:status:${s}`, t.id);
+          await c.zrem(`handoffs:status:${s}`, t.id);
       }
     });
     const api = async (run: RunningApp, method: string, p: string, body?: unknown) => {

@@ -200,8 +200,9 @@ describe('in-process store bound', () => {
 const hasRedis = await redisAvailable();
 describe.skipIf(!hasRedis)('redis', () => {
   const clients: Redis[] = [];
-  const client = async () => {
-    const c = createRedisClient(REDIS_URL);
+  /** A client in its own key namespace; `''` for one that sees the full key names. */
+  const client = async (keyPrefix: string) => {
+    const c = createRedisClient(REDIS_URL, undefined, { keyPrefix });
     await redisReady(c);
     clients.push(c);
     return c;
@@ -211,27 +212,22 @@ describe.skipIf(!hasRedis)('redis', () => {
     prefix = `test:${randomUUID()}:`;
   });
   afterAll(async () => {
-    const c = clients[0];
-    if (c) {
-      const keys = await c.keys(`${prefix}*`);
-      if (keys.length) await c.del(...keys);
-    }
+    const c = await client('');
+    const keys = await c.keys(`${prefix}*`);
+    if (keys.length) await c.del(...keys);
     await Promise.all(clients.map((c) => c.quit()));
   });
 
-  contract(
-    'redis',
-    async () => new RedisHandoffStore({ redis: await client(), prefix: `${prefix}${randomUUID()}:` }),
-  );
+  contract('redis', async () => new RedisHandoffStore({ redis: await client(`${prefix}${randomUUID()}:`) }));
 
   it('two clients (two replicas) racing to claim: one winner; tickets survive a new client', async () => {
     const p = `${prefix}race:`;
-    const a = new RedisHandoffStore({ redis: await client(), prefix: p });
-    const b = new RedisHandoffStore({ redis: await client(), prefix: p });
+    const a = new RedisHandoffStore({ redis: await client(p) });
+    const b = new RedisHandoffStore({ redis: await client(p) });
     const t = await a.create(input());
     const results = await Promise.all([a.claim(t.id, 'alice'), b.claim(t.id, 'bob')]);
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    const fresh = new RedisHandoffStore({ redis: await client(), prefix: p });
+    const fresh = new RedisHandoffStore({ redis: await client(p) });
     expect((await fresh.get(t.id))?.status).toBe('claimed');
     expect((await fresh.list({ status: ['claimed'] })).map((x) => x.id)).toEqual([t.id]);
   });
@@ -239,7 +235,7 @@ describe.skipIf(!hasRedis)('redis', () => {
   it('list pages through every open ticket (no cap), ties of createdAt included; closed ones stay capped', async () => {
     const p = `${prefix}many:`;
     // One clock tick for all: every ticket has the same score, the worst case for paging.
-    const store = new RedisHandoffStore({ redis: await client(), prefix: p, listLimit: 5, now: () => 1_000 });
+    const store = new RedisHandoffStore({ redis: await client(p), listLimit: 5, now: () => 1_000 });
     const made = await Promise.all(Array.from({ length: 1_203 }, () => store.create(input())));
     for (const t of made.slice(0, 20)) await store.claim(t.id, 'alice');
     for (const t of made.slice(20, 30)) await store.resolve(t.id, 'alice');
@@ -251,21 +247,21 @@ describe.skipIf(!hasRedis)('redis', () => {
 
   it('a closed ticket releases its conversation (no guard key left behind)', async () => {
     const p = `${prefix}guard:`;
-    const store = new RedisHandoffStore({ redis: await client(), prefix: p });
+    const store = new RedisHandoffStore({ redis: await client(p) });
     const t = await store.create(input());
-    expect(await (clients[0] as Redis).get(`${p}handoffs:active:${t.conversationKey}`)).toBe(t.id);
+    expect(await (await client('')).get(`${p}handoffs:active:${t.conversationKey}`)).toBe(t.id);
     await store.cancel(t.id, 'alice');
-    expect(await (clients[0] as Redis).exists(`${p}handoffs:active:${t.conversationKey}`)).toBe(0);
+    expect(await (await client('')).exists(`${p}handoffs:active:${t.conversationKey}`)).toBe(0);
   });
 
   it('closed tickets expire after the retention; their index entries are dropped when read', async () => {
     const p = `${prefix}ttl:`;
-    const store = new RedisHandoffStore({ redis: await client(), prefix: p, retentionMs: 50 });
+    const store = new RedisHandoffStore({ redis: await client(p), retentionMs: 50 });
     const t = await store.create(input());
     await store.resolve(t.id, 'alice');
     await new Promise((r) => setTimeout(r, 120));
     expect(await store.get(t.id)).toBeNull();
     expect(await store.list({ status: ['resolved'] })).toEqual([]);
-    expect(await (clients[0] as Redis).zcard(`${p}handoffs:status:resolved`)).toBe(0);
+    expect(await (await client('')).zcard(`${p}handoffs:status:resolved`)).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import type { AnswerRecord } from '../../src/domain/answers.js';
 import { withInsights } from '../../src/insights/recorder.js';
 import { RedisInsightsStore } from '../../src/insights/redis-store.js';
 import { RedisAnswerStore } from '../../src/memory/redis.js';
+import { KEY_PREFIX } from '../../src/memory/redis-client.js';
 import { runScript } from '../helpers/cli.js';
 import { type PrivateRedis, privateRedis, redisServerInstalled } from '../helpers/redis-server.js';
 
@@ -38,7 +39,7 @@ describe.skipIf(!has)('npm run export', () => {
   beforeAll(async () => {
     redis = await privateRedis();
     await redis.start();
-    const client = new Redis(redis.url);
+    const client = new Redis(redis.url, { keyPrefix: KEY_PREFIX });
     const answers = withInsights(
       new RedisAnswerStore({ redis: client, answerTtlSeconds: 10 * 365 * 86400 }),
       new RedisInsightsStore({ redis: client }),

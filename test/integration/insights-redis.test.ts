@@ -11,7 +11,7 @@ import { insightsHandoffNotifier, withInsights } from '../../src/insights/record
 import { RedisInsightsStore } from '../../src/insights/redis-store.js';
 import type { InsightsStore } from '../../src/insights/types.js';
 import { InProcessAnswerStore } from '../../src/memory/in-process.js';
-import { REDIS_URL, redisAvailable } from '../helpers/services.js';
+import { dropNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
 
 const logger = pino({ level: 'silent' });
 const NOW = Date.UTC(2026, 5, 15, 12);
@@ -37,19 +37,18 @@ function rec(over: Partial<AnswerRecord>): AnswerRecord {
 }
 
 const up = await redisAvailable();
-const redis = up ? new Redis(REDIS_URL, { lazyConnect: true }) : null;
 const prefix = `test:insights:${randomUUID().slice(0, 8)}:`;
+const redis = up ? new Redis(REDIS_URL, { lazyConnect: true, keyPrefix: prefix }) : null;
 
 const impls: Array<[string, () => InsightsStore]> = [['in-process', () => new InProcessInsightsStore()]];
-if (redis) impls.push(['redis', () => new RedisInsightsStore({ redis, prefix })]);
+if (redis) impls.push(['redis', () => new RedisInsightsStore({ redis })]);
 
 beforeAll(async () => {
   await redis?.connect();
 });
 afterAll(async () => {
   if (!redis) return;
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await dropNamespace(redis);
   await redis.quit();
 });
 

@@ -57,12 +57,11 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
     await server.kill();
   });
 
-  const prefix = 'copilot-test:outage:';
   const memory = () =>
-    resilientConversationStore(new RedisConversationStore({ redis, prefix, maxTurns: 10, ttlSeconds: 60 }), {
+    resilientConversationStore(new RedisConversationStore({ redis, maxTurns: 10, ttlSeconds: 60 }), {
       onError,
     });
-  const cache = () => resilientAnswerCache(new RedisAnswerCache({ redis, prefix }), { onError });
+  const cache = () => resilientAnswerCache(new RedisAnswerCache({ redis }), { onError });
 
   it('works while Redis is up', async () => {
     await memory().append('web:c1', [{ role: 'user', text: 'hello', at: 1 }]);
@@ -99,7 +98,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
     expect(isCopilotError(onError.mock.calls[0]?.[0], 'memory:unavailable')).toBe(true);
 
     // Answer records are not wrapped: the failure reaches the caller, quickly and typed.
-    const answers = new RedisAnswerStore({ redis, prefix });
+    const answers = new RedisAnswerStore({ redis });
     const { value: saveError, ms } = await timed(() => answers.save(record).catch((err: unknown) => err));
     expect(ms).toBeLessThan(2000);
     expect(isCopilotError(saveError, 'memory:unavailable')).toBe(true);
@@ -118,7 +117,7 @@ describe.skipIf(!redisServerInstalled())('memory when Redis goes away and comes 
     }, 10_000);
     await cache().set('k', cached, 60);
     expect(await cache().get('k')).toEqual(cached);
-    await new RedisAnswerStore({ redis, prefix }).save(record);
+    await new RedisAnswerStore({ redis }).save(record);
     expect(unhandled).not.toHaveBeenCalled();
   });
 

@@ -202,37 +202,43 @@ storeContract('in-process', async ({ maxTurns, ttlSeconds }) => {
 const runPrefix = `copilot-test:${randomUUID().slice(0, 8)}:`;
 
 describe.skipIf(!(await redisAvailable()))('redis', () => {
-  let redis: Redis;
+  let redis: Redis; // sees full key names (no keyPrefix)
+  const clients: Redis[] = [];
   let n = 0;
+  /** A client whose ioredis keyPrefix namespaces every key the stores write. */
+  const client = async (keyPrefix: string) => {
+    const c = createRedisClient(REDIS_URL, undefined, { keyPrefix });
+    await redisReady(c);
+    clients.push(c);
+    return c;
+  };
 
   beforeAll(async () => {
-    redis = createRedisClient(REDIS_URL);
-    await redisReady(redis);
+    redis = await client('');
   });
 
   afterAll(async () => {
     if (!redis) return;
     await deleteKeys(redis, `${runPrefix}*`);
-    await redis.quit();
+    await Promise.all(clients.map((c) => c.quit()));
   });
 
   storeContract('redis', async ({ maxTurns, ttlSeconds }) => {
-    const prefix = `${runPrefix}${++n}:`;
+    const ns = await client(`${runPrefix}${++n}:`);
     return {
-      conversations: new RedisConversationStore({ redis, prefix, maxTurns, ttlSeconds }),
-      answers: new RedisAnswerStore({ redis, prefix }),
-      cache: new RedisAnswerCache({ redis, prefix }),
+      conversations: new RedisConversationStore({ redis: ns, maxTurns, ttlSeconds }),
+      answers: new RedisAnswerStore({ redis: ns }),
+      cache: new RedisAnswerCache({ redis: ns }),
       advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
   });
 
   it('uses readable keys under the prefix', async () => {
     const prefix = `${runPrefix}keys:`;
-    await new RedisConversationStore({ redis, prefix, maxTurns: 4, ttlSeconds: 60 }).append('web:k', [
-      turn('x'),
-    ]);
-    await new RedisAnswerStore({ redis, prefix }).save(answer('a1'));
-    await new RedisAnswerCache({ redis, prefix }).set('default\0v1\0q', cached, 60);
+    const ns = await client(prefix);
+    await new RedisConversationStore({ redis: ns, maxTurns: 4, ttlSeconds: 60 }).append('web:k', [turn('x')]);
+    await new RedisAnswerStore({ redis: ns }).save(answer('a1'));
+    await new RedisAnswerCache({ redis: ns }).set('default\0v1\0q', cached, 60);
     const keys = (await redis.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     expect(keys).toEqual(['answer:a1', expect.stringMatching(/^cache:[0-9a-f]{64}$/), 'mem:web:k']);
     expect(await redis.ttl(`${prefix}answer:a1`)).toBeGreaterThan(29 * 24 * 3600);
@@ -240,25 +246,24 @@ describe.skipIf(!(await redisAvailable()))('redis', () => {
 
   it('keeps memory across a new client (as after a bot restart)', async () => {
     const prefix = `${runPrefix}restart:`;
-    const first = createRedisClient(REDIS_URL);
+    const first = createRedisClient(REDIS_URL, undefined, { keyPrefix: prefix });
     await redisReady(first);
-    await new RedisConversationStore({ redis: first, prefix, maxTurns: 4, ttlSeconds: 60 }).append('web:r', [
+    await new RedisConversationStore({ redis: first, maxTurns: 4, ttlSeconds: 60 }).append('web:r', [
       turn('remember me'),
     ]);
-    await new RedisAnswerStore({ redis: first, prefix }).save(answer('a1'));
+    await new RedisAnswerStore({ redis: first }).save(answer('a1'));
     await first.quit();
 
-    const second = createRedisClient(REDIS_URL);
+    const second = createRedisClient(REDIS_URL, undefined, { keyPrefix: prefix });
     try {
       await redisReady(second);
       const conversations = new RedisConversationStore({
         redis: second,
-        prefix,
         maxTurns: 4,
         ttlSeconds: 60,
       });
       expect((await conversations.recent('web:r', 5)).map((t) => t.text)).toEqual(['remember me']);
-      expect(await new RedisAnswerStore({ redis: second, prefix }).get('a1')).toEqual(answer('a1'));
+      expect(await new RedisAnswerStore({ redis: second }).get('a1')).toEqual(answer('a1'));
     } finally {
       await second.quit();
     }

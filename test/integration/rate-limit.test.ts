@@ -125,7 +125,7 @@ describe.skipIf(!(await redisAvailable()))('Redis token bucket', () => {
       const me = `2001:db8::${Math.floor(Math.random() * 0xffff).toString(16)}`;
       expect((await ask(app.url, me)).status).toBe(200);
       expect((await ask(app.url, me)).status).toBe(429);
-      expect(await app.app.stores.redis?.exists(`copilot:rate:web:ip:${me}`)).toBe(1);
+      expect(await app.app.stores.redis?.exists(`rate:web:ip:${me}`)).toBe(1);
     } finally {
       await app.close();
     }

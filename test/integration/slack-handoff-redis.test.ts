@@ -56,8 +56,8 @@ describe.skipIf(!hasRedis)('Slack handoffs with two replicas on Redis', () => {
     const keys: string[] = [];
     for (const t of created) {
       const now = (await apps[0]?.built.handoffs.get(t.id)) ?? t;
-      keys.push(`copilot:handoff:${t.id}`, `copilot:handoffs:conv:${t.conversationKey}`);
-      if (now.card) keys.push(`copilot:handoffs:card:${now.card.channel}:${now.card.ts}`);
+      keys.push(`handoff:${t.id}`, `handoffs:conv:${t.conversationKey}`);
+      if (now.card) keys.push(`handoffs:card:${now.card.channel}:${now.card.ts}`);
     }
     await Promise.all(apps.map((a) => a.close()));
     await fake?.close();
@@ -66,7 +66,7 @@ describe.skipIf(!hasRedis)('Slack handoffs with two replicas on Redis', () => {
     if (keys.length) await redis.del(...keys);
     for (const t of created) {
       for (const s of ['open', 'claimed', 'resolved', 'cancelled'])
-        await redis.zrem(`copilot:handoffs:status:${s}`, t.id);
+        await redis.zrem(`handoffs:status:${s}`, t.id);
     }
     await redis.quit();
   });

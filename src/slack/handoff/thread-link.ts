@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { LRUCache } from 'lru-cache';
 import type { HandoffTicket } from '../../domain/handoff.js';
 import type { Logger } from '../../logger.js';
 import { errorSummary } from '../slack-errors.js';
@@ -12,7 +13,7 @@ const KEEP = 500;
  * names the channel and thread ts instead.
  */
 export function createThreadLinks(client: webApi.WebClient, logger: Logger) {
-  const cache = new Map<string, string>();
+  const cache = new LRUCache<string, string>({ max: KEEP });
   return async function linkFor(ticket: HandoffTicket): Promise<string | undefined> {
     const { link, surface, channel, threadTs } = ticket.origin;
     if (link) return link;
@@ -23,7 +24,6 @@ export function createThreadLinks(client: webApi.WebClient, logger: Logger) {
     try {
       const res = await client.chat.getPermalink({ channel, message_ts: threadTs });
       if (!res.permalink) return undefined;
-      if (cache.size >= KEEP) cache.delete(cache.keys().next().value as string);
       cache.set(key, res.permalink);
       return res.permalink;
     } catch (err) {
