@@ -10,6 +10,9 @@ const VENDOR_FILES: Record<string, string> = {
     path.dirname(require.resolve('eventsource-parser/package.json')),
     'dist/index.js',
   ),
+  // Charts of the console's insights tab; the UMD build defines the global `Chart` (no bundler).
+  // chart.js exports no package.json, so the path is found from its CommonJS entry (dist/chart.cjs).
+  'chart.umd.js': path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js'),
 };
 
 /** GET /vendor/<name>: a fixed list of library files; anything else is a 404. */

@@ -323,11 +323,16 @@ describe('status, health and the rest of the surface', () => {
     expect(await res.text()).toContain('<title>Merchant Copilot</title>');
   });
 
-  it("serves the page's SSE parser from eventsource-parser in node_modules, and nothing else from there", async () => {
+  it("serves the pages' SSE parser and chart library from node_modules, and nothing else from there", async () => {
     const res = await fetch(`${base}/vendor/eventsource-parser.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await res.text()).toContain('function createParser');
+    // The console's charts: Chart.js's UMD build (defines the global Chart), also from node_modules.
+    const charts = await fetch(`${base}/vendor/chart.umd.js`);
+    expect(charts.status).toBe(200);
+    expect(charts.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await charts.text()).toMatch(/Chart\.js v4\.5\.1/);
     for (const other of ['/vendor/package.json', '/vendor/..%2Fpackage.json', '/vendor/chart.js'])
       expect((await fetch(`${base}${other}`)).status, other).toBe(404);
   });

@@ -1,14 +1,15 @@
+import { AGENT_KEY, agentName, consoleApi, local, session, TOKEN_KEY } from './console-api.js';
 import { h, updatedAgo } from './render.js';
+import './tabs.js';
 
 /**
- * The agent console: lists handoff tickets from /api/console/* and lets a teammate claim, reply
- * (optionally saving the reply as knowledge) and resolve. Every text from a ticket goes through
- * textContent (h()), never innerHTML: questions and replies are user input.
+ * The agent console: sign-in, and the Handoffs tab: lists handoff tickets from /api/console/* and
+ * lets a teammate claim, reply (optionally saving the reply as knowledge) and resolve. Every text
+ * from a ticket goes through textContent (h()), never innerHTML: questions and replies are user input.
+ * The other tabs live in their own modules (insights.js, review.js, export.js; tabs.js switches).
+ * Sign-in and sign-out are announced on `document` as `console:signin` / `console:signout`.
  */
 
-// sessionStorage: the admin token dies with the tab. The agent's name is remembered.
-const TOKEN_KEY = 'merchant-copilot.console.token';
-const AGENT_KEY = 'merchant-copilot.console.agent';
 const POLL_MS = 4000;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -23,27 +24,6 @@ const shown = new Map();
 /** @type {ReturnType<typeof setTimeout> | null} */
 let timer = null;
 
-const storage = (/** @type {'session' | 'local'} */ kind) => {
-  const s = () => (kind === 'session' ? sessionStorage : localStorage);
-  return {
-    get: (/** @type {string} */ k) => {
-      try {
-        return s().getItem(k);
-      } catch {
-        return null;
-      }
-    },
-    set: (/** @type {string} */ k, /** @type {string | null} */ v) => {
-      try {
-        if (v === null) s().removeItem(k);
-        else s().setItem(k, v);
-      } catch {}
-    },
-  };
-};
-const session = storage('session');
-const local = storage('local');
-
 /** @param {string} text @param {boolean} [ok] */
 function say(text, ok = false) {
   banner.textContent = text;
@@ -52,27 +32,13 @@ function say(text, ok = false) {
 }
 
 /**
- * Calls the console API with the token. 401 sends the user back to sign in.
+ * Calls the console API with the token (GET, or POST with a body). A 401 sends the user back to
+ * sign in (console:unauthorized, below).
  * @param {string} path
  * @param {unknown} [body]
  */
-async function api(path, body) {
-  const res = await fetch(`/api/console${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      Authorization: `Bearer ${session.get(TOKEN_KEY) ?? ''}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const data = await res.json().catch(() => ({}));
-  if (res.status === 401) {
-    session.set(TOKEN_KEY, null);
-    showSignin('That token was not accepted. Check ADMIN_TOKEN and try again.');
-  } else if (res.status === 404 && data?.error?.code === 'admin:off') {
-    showSignin(data.error.message);
-  }
-  return { ok: res.ok, status: res.status, data };
+function api(path, body) {
+  return consoleApi(path, body === undefined ? {} : { body });
 }
 
 /** @param {string} [message] */
@@ -84,13 +50,10 @@ function showSignin(message) {
   $('review').hidden = true;
   shown.clear();
   $('empty').hidden = true;
+  document.dispatchEvent(new CustomEvent('console:signout'));
   say(message ?? '');
   /** @type {HTMLInputElement} */ ($('agent')).value = local.get(AGENT_KEY) ?? '';
   /** @type {HTMLInputElement} */ ($('token')).focus();
-}
-
-function agentName() {
-  return local.get(AGENT_KEY) || 'console';
 }
 
 /** @param {number} at */
@@ -360,7 +323,12 @@ function start() {
   $('whoami').textContent = `Signed in as ${agentName()}`;
   say('');
   refresh();
+  document.dispatchEvent(new CustomEvent('console:signin'));
 }
+
+document.addEventListener('console:unauthorized', (e) => {
+  showSignin(/** @type {CustomEvent<{ message: string }>} */ (e).detail.message);
+});
 
 signin.addEventListener('submit', (e) => {
   e.preventDefault();
@@ -382,5 +350,8 @@ filter.addEventListener('change', () => {
   refresh();
 });
 
-if (session.get(TOKEN_KEY)) start();
-else showSignin();
+// After every module of the page has run (they listen for console:signin / console:tab).
+document.addEventListener('DOMContentLoaded', () => {
+  if (session.get(TOKEN_KEY)) start();
+  else showSignin();
+});

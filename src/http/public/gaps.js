@@ -3,8 +3,8 @@ import { h } from './render.js';
 /**
  * Knowledge gaps in the agent console: the period's failed questions grouped by meaning
  * (GET /api/console/insights/gaps), a draft answer for one (POST …/draft), edited and saved as
- * knowledge (POST …/save). Self-contained: it renders into <section id="gaps-panel"> and shows
- * it when the tab button [data-tab="gaps"] is clicked (another tab button hides it). Every text
+ * knowledge (POST …/save). It renders into <section id="gaps-panel">, unhides the tab button [data-tab="gaps"]
+ * and loads when tabs.js switches to it (the console:tab event). Every text
  * from the API goes through textContent (h()), never innerHTML: questions are user input.
  */
 
@@ -115,19 +115,11 @@ if (panel && tab) {
   const list = h('div', 'gaps-list');
   panel.replaceChildren(head, hint, summary, list);
 
-  /** @param {boolean} on */
-  const show = (on) => {
-    panel.hidden = !on;
-    tab.setAttribute('aria-pressed', String(on));
-    tab.classList.toggle('active', on);
-    if (on && !state.loaded) load();
-  };
-  tab.addEventListener('click', () => show(panel.hidden));
-  document.addEventListener('click', (e) => {
-    const other = /** @type {Element | null} */ (
-      e.target instanceof Element ? e.target.closest('[data-tab]') : null
-    );
-    if (other && other !== tab) show(false);
+  // tabs.js switches panels (the [data-tab="gaps"] button shows #gaps-panel) and fires console:tab.
+  tab.hidden = false;
+  document.addEventListener('console:tab', (e) => {
+    const detail = /** @type {CustomEvent<{ tab: string }>} */ (e).detail;
+    if (detail?.tab === 'gaps' && !state.loaded) load();
   });
   space.addEventListener('change', () => load());
   days.addEventListener('change', () => load());
