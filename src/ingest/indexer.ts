@@ -540,26 +540,10 @@ async function applyPlan(
       if (foldNow) {
         // A large change (a new folder, a rewrite): a delta would be merged right after anyway,
         // inserting every point twice. Fold it into a new base now (the old one is only read).
-        const labels: number[] = [];
-        const vectors: number[][] = [];
-        await embedAndInsert(
-          fresh,
-          embedder,
-          {
-            addMany(l, v) {
-              labels.push(...l);
-              vectors.push(...v);
-            },
-          },
-          writer,
-          onIndexed,
-        );
+        const added = await embedToArrays(fresh, embedder, writer, onIndexed);
         const base = newSegmentFile('hnsw', 'bin');
         const next = { ...prevVectors, tombstones };
-        await mergeSpace(prevSpaceDir, next, embedder.dimensions, hnsw, path.join(spaceDir, base), {
-          labels,
-          vectors,
-        });
+        await mergeSpace(prevSpaceDir, next, embedder.dimensions, hnsw, path.join(spaceDir, base), added);
         for (const file of [prevVectors.base, ...prevVectors.deltas.map((d) => d.file)])
           fs.rmSync(path.join(spaceDir, file), { force: true });
         manifest.vectors = { base, baseCount: live, deltas: [], tombstones: [] };
@@ -606,21 +590,27 @@ async function embedDelta(
     await embedAndInsert(fresh, embedder, segment, writer, onIndexed);
     return { kind: 'hnsw', segment };
   }
+  const { labels, vectors } = await embedToArrays(fresh, embedder, writer, onIndexed);
+  return { kind: 'flat', segment: FlatSegment.fromVectors(labels, vectors, embedder.dimensions) };
+}
+
+/** Embed the fresh chunks into plain arrays (for a flat delta or a fold into a new base). */
+async function embedToArrays(
+  fresh: WriterRecord[],
+  embedder: Embedder,
+  writer: SpaceWriterHandle,
+  onIndexed: (n: number) => void,
+): Promise<{ labels: number[]; vectors: number[][] }> {
   const labels: number[] = [];
   const vectors: number[][] = [];
-  await embedAndInsert(
-    fresh,
-    embedder,
-    {
-      addMany(l, v) {
-        labels.push(...l);
-        vectors.push(...v);
-      },
+  const collect = {
+    addMany(l: number[], v: number[][]) {
+      labels.push(...l);
+      vectors.push(...v);
     },
-    writer,
-    onIndexed,
-  );
-  return { kind: 'flat', segment: FlatSegment.fromVectors(labels, vectors, embedder.dimensions) };
+  };
+  await embedAndInsert(fresh, embedder, collect, writer, onIndexed);
+  return { labels, vectors };
 }
 
 /** Embed and insert the fresh chunks, embedding up to EMBED_AHEAD batches ahead of the insertion. */
