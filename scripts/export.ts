@@ -4,13 +4,15 @@ import { parseCli, runCli } from '../src/cli/run.js';
 import { loadConfig } from '../src/config.js';
 import { CopilotError } from '../src/errors.js';
 import { DAY_MS } from '../src/insights/buckets.js';
-import { type ExportFormat, formatExport, periodRecords } from '../src/insights/export.js';
+import { type ExportFormat, type ExportKind, formatExportOf, periodRecords } from '../src/insights/export.js';
 import { createLogger } from '../src/logger.js';
 
 const USAGE = `
-Usage: npm run export -- [--from DATE] [--to DATE] [--space NAME] [--format csv|jsonl] [--raw] [--out FILE]
-  Exports answer records (question, answer, decision, feedback, tokens, cost, sources) of a period
-  from Redis (REDIS_URL). PII (emails, phones, card numbers) is scrubbed and user ids are left out
+Usage: npm run export -- [--kind answers|conversations] [--from DATE] [--to DATE] [--space NAME]
+                         [--format csv|jsonl] [--raw] [--out FILE]
+  Exports answer records (question, answer, decision, feedback, tokens, cost, sources), or the
+  conversations they belong to (one row per conversation with its turns), of a period from Redis
+  (REDIS_URL). PII (emails, phones, card numbers) is scrubbed and user ids are left out
   unless --raw is given. Defaults: the last 7 days, all spaces, CSV, to stdout.
 `;
 
@@ -29,6 +31,7 @@ runCli(async () => {
       to: { type: 'string' },
       space: { type: 'string' },
       format: { type: 'string' },
+      kind: { type: 'string' },
       raw: { type: 'boolean' },
       out: { type: 'string' },
     },
@@ -37,6 +40,10 @@ runCli(async () => {
   const format = (values.format ?? 'csv') as ExportFormat;
   if (format !== 'csv' && format !== 'jsonl') {
     throw new CopilotError('cli:usage', '--format must be csv or jsonl', { hint: USAGE });
+  }
+  const kind = (values.kind ?? 'answers') as ExportKind;
+  if (kind !== 'answers' && kind !== 'conversations') {
+    throw new CopilotError('cli:usage', '--kind must be answers or conversations', { hint: USAGE });
   }
   const now = Date.now();
   const from = time(values.from, now - 7 * DAY_MS, '--from');
@@ -55,7 +62,7 @@ runCli(async () => {
       { insights: stores.insights, answers: stores.answers },
       { space: values.space ?? '*', from, to },
     );
-    const text = formatExport(records, format, Boolean(values.raw));
+    const text = formatExportOf(kind, records, format, Boolean(values.raw));
     if (values.out) fs.writeFileSync(values.out, text);
     else process.stdout.write(text);
     process.stderr.write(

@@ -4,6 +4,8 @@ import { scrubPii } from '../text/pii.js';
 import type { InsightsStore } from './types.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
+/** `answers`: one row per answer record; `conversations`: one row per conversation with its turns. */
+export type ExportKind = 'answers' | 'conversations';
 
 /** One flat row per answer record; what both formats carry. */
 export interface ExportRow {
@@ -90,4 +92,83 @@ export function formatExport(records: AnswerRecord[], format: ExportFormat, raw:
   const rows = records.map((r) => toRow(r, raw));
   if (format === 'jsonl') return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
   return stringify(rows, { header: true, columns: EXPORT_COLUMNS });
+}
+
+/** One conversation of the period: its turns (question, answer, outcome, feedback) oldest first. */
+export interface ConversationRow {
+  conversationKey: string;
+  space: string;
+  user: string;
+  startedAt: string;
+  endedAt: string;
+  turns: Array<{
+    at: string;
+    answerId: string;
+    question: string;
+    answer: string;
+    decision: string;
+    feedback: string;
+  }>;
+}
+
+export const CONVERSATION_COLUMNS = [
+  'conversationKey',
+  'space',
+  'user',
+  'startedAt',
+  'endedAt',
+  'turnCount',
+  'transcript',
+];
+
+export function toConversations(records: AnswerRecord[], raw: boolean): ConversationRow[] {
+  const byKey = new Map<string, ConversationRow>();
+  for (const r of [...records].sort((a, b) => a.createdAt - b.createdAt)) {
+    const row = toRow(r, raw);
+    const at = row.createdAt;
+    let c = byKey.get(r.conversationKey);
+    if (!c) {
+      c = {
+        conversationKey: r.conversationKey,
+        space: r.space,
+        user: row.user,
+        startedAt: at,
+        endedAt: at,
+        turns: [],
+      };
+      byKey.set(r.conversationKey, c);
+    }
+    c.endedAt = at;
+    c.turns.push({
+      at,
+      answerId: r.id,
+      question: row.question,
+      answer: row.answer,
+      decision: row.decision,
+      feedback: row.feedback,
+    });
+  }
+  return [...byKey.values()];
+}
+
+/** A readable transcript for the CSV cell: "Q: … / A: … [decision, feedback]" per turn. */
+function transcript(c: ConversationRow): string {
+  return c.turns
+    .map((t) => `Q: ${t.question}\nA: ${t.answer}\n[${t.decision}${t.feedback ? `, ${t.feedback}` : ''}]`)
+    .join('\n\n');
+}
+
+export function formatExportOf(
+  kind: ExportKind,
+  records: AnswerRecord[],
+  format: ExportFormat,
+  raw: boolean,
+): string {
+  if (kind === 'answers') return formatExport(records, format, raw);
+  const rows = toConversations(records, raw);
+  if (format === 'jsonl') return rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  return stringify(
+    rows.map((c) => ({ ...c, turnCount: c.turns.length, transcript: transcript(c) })),
+    { header: true, columns: CONVERSATION_COLUMNS },
+  );
 }

@@ -491,6 +491,24 @@ describe.skipIf(!(await chromiumAvailable()))('console insights, review queue an
         .map((l) => JSON.parse(l).id),
     ).toEqual(defaultIds);
 
+    // Conversations: one row per conversation, its answer records as turns.
+    await page.getByTestId('export-kind').selectOption('conversations');
+    const convs = await grab();
+    expect(convs.name).toBe('conversations-default.jsonl');
+    const byConversation = new Map<string, string[]>();
+    for (const id of defaultIds) {
+      const r = await record(id);
+      byConversation.set(r.conversationKey, [...(byConversation.get(r.conversationKey) ?? []), id]);
+    }
+    const convLines = convs.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { conversationKey: string; turns: Array<{ answerId: string }> });
+    expect(new Map(convLines.map((c) => [c.conversationKey, c.turns.map((t) => t.answerId)]))).toEqual(
+      byConversation,
+    );
+    await page.getByTestId('export-kind').selectOption('answers');
+
     // Raw: the button stays disabled until the confirmation is ticked; then the email is there.
     await page.getByTestId('export-format').selectOption('csv');
     await page.getByTestId('export-raw').check();

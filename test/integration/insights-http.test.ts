@@ -126,6 +126,34 @@ describe('insights over HTTP (in-process stores)', () => {
     expect(past.body).toBe('');
   });
 
+  it('exports conversations (one row per conversation, its turns) as CSV and JSONL, scrubbed unless raw', async () => {
+    const jsonl = await api(run, '/export?kind=conversations&format=jsonl');
+    expect(jsonl.status).toBe(200);
+    const convs = (jsonl.body as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const records = await Promise.all(ids.map((id) => run.app.stores.answers.get(id)));
+    expect(convs.map((c) => c.conversationKey).sort()).toEqual(records.map((r) => r?.conversationKey).sort());
+    for (const c of convs) {
+      const r = records.find((x) => x?.conversationKey === c.conversationKey);
+      expect(c.turns.map((t: { answerId: string }) => t.answerId)).toEqual([r?.id]);
+      expect(c.turns[0].decision).toBe(r?.decision);
+    }
+    expect(jsonl.body as string).not.toContain('jane.doe@example.com');
+    const csv = await api(run, '/export?kind=conversations&format=csv');
+    const rows = parse(csv.body as string, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => r.conversationKey).sort()).toEqual(convs.map((c) => c.conversationKey).sort());
+    for (const row of rows) {
+      const c = convs.find((x) => x.conversationKey === row.conversationKey);
+      expect(row.turnCount).toBe(String(c.turns.length));
+      expect(row.transcript).toContain(`Q: ${c.turns[0].question}`);
+    }
+    const raw = await api(run, '/export?kind=conversations&format=jsonl&raw=true');
+    expect(raw.body as string).toContain('jane.doe@example.com');
+    expect((await api(run, '/export?kind=tickets')).status).toBe(400);
+  });
+
   it('review queue: a 👎 answer gets the right answer saved as knowledge, which the copilot then uses', async () => {
     const queue = await api(run, '/review');
     expect(queue.status).toBe(200);

@@ -1,7 +1,8 @@
 import { consoleDownload, fillSpaces, insightSpaces } from './console-api.js';
 
 /**
- * The Export tab: answer records of a space and a period as CSV or JSONL
+ * The Export tab: answer records, or the conversations they belong to, of a space and a period as
+ * CSV or JSONL
  * (GET /api/console/insights/export). Personal data is scrubbed unless "Raw" is ticked, and a raw
  * export also needs the confirmation box ticked; the download button stays disabled until then.
  * Days are UTC, both ends included, as on the dashboard.
@@ -14,6 +15,7 @@ const space = /** @type {HTMLSelectElement} */ ($('export-space'));
 const from = /** @type {HTMLInputElement} */ ($('export-from'));
 const to = /** @type {HTMLInputElement} */ ($('export-to'));
 const format = /** @type {HTMLSelectElement} */ ($('export-format'));
+const kind = /** @type {HTMLSelectElement} */ ($('export-kind'));
 const raw = /** @type {HTMLInputElement} */ ($('export-raw'));
 const confirmRaw = /** @type {HTMLInputElement} */ ($('export-raw-confirm'));
 const download = /** @type {HTMLButtonElement} */ ($('export-download'));
@@ -57,6 +59,7 @@ async function submit() {
     from: `${from.value}T00:00:00.000Z`,
     to: `${to.value}T23:59:59.999Z`,
     format: format.value,
+    kind: kind.value,
   });
   if (raw.checked) q.set('raw', 'true');
   download.disabled = true;

@@ -4,7 +4,7 @@ import type { AnswerSaver } from '../../handoff/save-answer.js';
 import type { Reindexer } from '../../ingest/reindex-types.js';
 import { DAY_MS } from '../../insights/buckets.js';
 import { dashboard, PERIODS, type Period } from '../../insights/dashboard.js';
-import { type ExportFormat, formatExport, periodRecords } from '../../insights/export.js';
+import { type ExportFormat, type ExportKind, formatExportOf, periodRecords } from '../../insights/export.js';
 import {
   deleteSavedAnswer,
   editSavedAnswer,
@@ -64,16 +64,19 @@ export function insightsRouter(deps: InsightsRoutesDeps): Router {
     const to = timeParam(req.query.to, now);
     const format = (req.query.format ?? 'csv') as ExportFormat;
     const raw = req.query.raw === 'true' || req.query.raw === '1';
+    const kind = (req.query.kind ?? 'answers') as ExportKind;
     if (!space) return bad(res, 'space must be a space name or *');
+    if (kind !== 'answers' && kind !== 'conversations')
+      return bad(res, 'kind must be answers or conversations');
     if (from === null || to === null) return bad(res, 'from and to must be dates or epoch ms');
     if (format !== 'csv' && format !== 'jsonl') return bad(res, 'format must be csv or jsonl');
     const records = await periodRecords(deps, { space, from, to });
     res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
     res.setHeader(
       'Content-Disposition',
-      `attachment; filename="answers-${space === '*' ? 'all' : space}.${format}"`,
+      `attachment; filename="${kind}-${space === '*' ? 'all' : space}.${format}"`,
     );
-    res.send(formatExport(records, format, raw));
+    res.send(formatExportOf(kind, records, format, raw));
   });
   r.get('/review', async (req, res) => {
     const space = spaceParam(req.query.space);
