@@ -24,17 +24,21 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const cron = z.string().refine(
-  (expr) => {
-    try {
-      new Cron(expr, { paused: true }).stop();
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid cron expression (e.g. "0 9 * * 1" for Mondays at 09:00)' },
-);
+/** A croner expression, checked by croner itself; `example` goes into the error message. */
+export function cronExpression(example: string) {
+  return z.string().refine(
+    (expr) => {
+      try {
+        new Cron(expr, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: `not a valid cron expression (e.g. ${example})` },
+  );
+}
+const cron = cronExpression('"0 9 * * 1" for Mondays at 09:00');
 const timezone = optionalString.refine(
   (tz) => {
     if (tz === undefined) return true;

@@ -1,24 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cron } from 'croner';
 import { z } from 'zod';
+import { cronExpression } from '../config.js';
 import { CopilotError } from '../errors.js';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 const name = z
   .string()
   .regex(NAME, 'letters, digits, "-" and "_" (up to 64, starting with a letter or digit)');
-const cron = z.string().refine(
-  (expr) => {
-    try {
-      new Cron(expr, { paused: true }).stop();
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid cron expression (e.g. "0 */6 * * *" or "*/30 * * * * *")' },
-);
+const cron = cronExpression('"0 */6 * * *" or "*/30 * * * * *"');
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 const common = {
