@@ -1,3 +1,4 @@
+import { agentName, consoleApi } from './console-api.js';
 import { h } from './render.js';
 
 /**
@@ -8,39 +9,14 @@ import { h } from './render.js';
  * from the API goes through textContent (h()), never innerHTML: questions are user input.
  */
 
-// The console's sign-in: the token lives in this tab's sessionStorage, the name in localStorage.
-const TOKEN_KEY = 'merchant-copilot.console.token';
-const AGENT_KEY = 'merchant-copilot.console.agent';
-
 const panel = /** @type {HTMLElement | null} */ (document.getElementById('gaps-panel'));
 const tab = /** @type {HTMLElement | null} */ (document.querySelector('[data-tab="gaps"]'));
 
-/** @param {string} key @param {'session' | 'local'} kind */
-function read(key, kind) {
-  try {
-    return (kind === 'session' ? sessionStorage : localStorage).getItem(key);
-  } catch {
-    return null;
-  }
-}
-
 /**
- * @param {string} path
- * @param {unknown} [body]
- * @returns {Promise<{ ok: boolean, status: number, data: any }>}
+ * The gaps API (/api/console/insights…) through the console's one client (token, 401 handling).
+ * @param {string} path @param {unknown} [body]
  */
-async function api(path, body) {
-  const res = await fetch(`/api/console/insights${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: {
-      Authorization: `Bearer ${read(TOKEN_KEY, 'session') ?? ''}`,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const data = await res.json().catch(() => ({}));
-  return { ok: res.ok, status: res.status, data };
-}
+const api = (path, body) => consoleApi(`/insights${path}`, body === undefined ? {} : { body });
 
 /** @param {unknown} data @param {string} fallback */
 function errorText(data, fallback) {
@@ -292,7 +268,7 @@ if (panel && tab) {
             ...ref,
             question: q.value,
             text: text.value,
-            agent: read(AGENT_KEY, 'local') || 'console',
+            agent: agentName(),
           });
           if (!res.ok) {
             // The text stays in the box: nothing typed is lost.
