@@ -3,7 +3,8 @@ import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Chunk } from '../domain/documents.js';
 import { linkOrCopy, newSegmentName } from '../retrieval/index-names.js';
-import { LexicalShard, lexicalShardFile, lexicalShardOf, lexicalText } from '../retrieval/lexical.js';
+import { lexicalShardFile, lexicalShardOf, lexicalText } from '../retrieval/lexical.js';
+import { LexicalShardWriter } from '../retrieval/lexical-writer.js';
 
 /**
  * Writes the text side of one space of a new index version: the BM25 shards and the chunk
@@ -58,7 +59,7 @@ export interface SpaceWriterResult {
 }
 
 export class SpaceWriter {
-  private readonly shards: Array<LexicalShard | null>;
+  private readonly shards: Array<LexicalShardWriter | null>;
   private readonly sealed: boolean[];
   private readonly sizes: number[];
   private segment: { name: string; fd: number } | null = null;
@@ -66,7 +67,7 @@ export class SpaceWriter {
 
   constructor(private readonly spec: SpaceWriterSpec) {
     const n = spec.shardCount;
-    this.shards = new Array<LexicalShard | null>(n).fill(null);
+    this.shards = new Array<LexicalShardWriter | null>(n).fill(null);
     this.sealed = new Array<boolean>(n).fill(false);
     this.sizes = new Array<number>(n).fill(0);
     fs.mkdirSync(spec.spaceDir, { recursive: true });
@@ -91,10 +92,10 @@ export class SpaceWriter {
       this.sizes[i] = -1;
     }
     for (const i of touched)
-      this.shards[i] = LexicalShard.fromJSON(fs.readFileSync(this.prev(lexicalShardFile(i)), 'utf8'));
+      this.shards[i] = LexicalShardWriter.fromJSON(fs.readFileSync(this.prev(lexicalShardFile(i)), 'utf8'));
     for (const [i, labels] of spec.deletes) {
       const shard = this.shards[i];
-      if (shard) for (const label of labels) shard.remove(label);
+      shard?.remove(labels);
     }
   }
 
@@ -115,10 +116,10 @@ export class SpaceWriter {
     this.appendSegment(batch);
   }
 
-  private shard(i: number): LexicalShard {
+  private shard(i: number): LexicalShardWriter {
     let s = this.shards[i];
     if (!s) {
-      s = LexicalShard.create();
+      s = new LexicalShardWriter();
       this.shards[i] = s;
     }
     return s;
@@ -134,7 +135,7 @@ export class SpaceWriter {
       if (shard < 0 || shard >= this.spec.shardCount || this.sealed[shard]) {
         throw new Error(`record for lexical shard ${shard} arrived after it was written`);
       }
-      this.shard(shard).addAll(
+      this.shard(shard).add(
         records
           .slice(start, end)
           .map((r) => ({ label: r.label, title: r.chunk.title, text: lexicalText(r.chunk) })),

@@ -1,0 +1,237 @@
+import { type LexicalDoc, processTerm, tokenize } from './lexical.js';
+
+/**
+ * Builds and patches one BM25 shard file without a minisearch instance: the same tokens, the same
+ * statistics and the same JSON document (minisearch's serializationVersion 2, which
+ * `MiniSearch.loadJSON` reads and `LexicalShard` searches), written straight from flat posting
+ * lists. minisearch indexes term by term into its radix tree and a map per posting; for a build
+ * that is most of the indexing CPU (14–20 s of a 100,000-chunk build, on the core the HNSW insertion
+ * shares), and a one-file patch had to load a whole shard into that tree to add twenty chunks.
+ * Searching stays minisearch's (`LexicalShard`); `test/unit/lexical-writer.test.ts` checks that a
+ * shard written here loads into minisearch with the same documents, statistics, postings and
+ * search results as one minisearch built itself (after a vacuum, for removals).
+ */
+
+/** minisearch's field ids for our fields (`fields: ['title', 'text']`, in that order). */
+const FIELD_IDS = { title: 0, text: 1 } as const;
+const FIELD_COUNT = 2;
+
+/** Documents of one term in one field, by short id (ascending), with their term frequencies. */
+interface Postings {
+  ids: number[];
+  tfs: number[];
+}
+
+/** minisearch's serialised document (serializationVersion 2). */
+interface ShardJSON {
+  documentCount: number;
+  nextId: number;
+  documentIds: Record<string, number>;
+  fieldIds: Record<string, number>;
+  fieldLength: Record<string, number[]>;
+  averageFieldLength: number[];
+  storedFields: Record<string, unknown>;
+  dirtCount: number;
+  index: Array<[string, Record<string, Record<string, number>>]>;
+  serializationVersion: number;
+}
+
+export class LexicalShardWriter {
+  private documentCount = 0;
+  private nextId = 0;
+  /** short id → our label (minisearch's documentIds). */
+  private readonly documentIds = new Map<number, number>();
+  private readonly fieldLength = new Map<number, number[]>();
+  private readonly averageFieldLength: number[] = [];
+  /** Processed terms by id, in first-seen order, and their ids. */
+  private readonly terms: string[] = [];
+  private readonly termIds = new Map<string, number>();
+  /** Postings of term t in field f at `t * FIELD_COUNT + f`. */
+  private readonly postings: Array<Postings | undefined> = [];
+  /** Raw token → the id of its processed term (-1: a stopword), so each token costs one look-up. */
+  private readonly rawTerm = new Map<string, number>();
+  /** Per-field scratch: distinct raw tokens and term frequencies of the document being added. */
+  private readonly seen = new Set<string>();
+  private tf = new Int32Array(1024);
+  private readonly touched: number[] = [];
+  /** Short ids whose postings are still in `index` but whose documents are gone. */
+  private dirty = false;
+
+  /** Continue from a shard file as minisearch (or this writer) wrote it. */
+  static fromJSON(json: string): LexicalShardWriter {
+    const data = JSON.parse(json) as ShardJSON;
+    if (
+      data.serializationVersion !== 2 ||
+      data.fieldIds?.title !== FIELD_IDS.title ||
+      data.fieldIds?.text !== FIELD_IDS.text
+    ) {
+      throw new Error(
+        'lexical shard: unexpected serialisation (expected minisearch v2, fields title and text)',
+      );
+    }
+    const w = new LexicalShardWriter();
+    w.documentCount = data.documentCount;
+    w.nextId = data.nextId;
+    for (const [k, v] of Object.entries(data.documentIds)) w.documentIds.set(Number(k), v);
+    for (const [k, v] of Object.entries(data.fieldLength)) w.fieldLength.set(Number(k), v);
+    data.averageFieldLength.forEach((v, i) => {
+      w.averageFieldLength[i] = v;
+    });
+    for (const [term, fields] of data.index) {
+      const t = w.termId(term);
+      for (const [fieldId, docs] of Object.entries(fields)) {
+        const ids: number[] = [];
+        const tfs: number[] = [];
+        // Integer-like keys enumerate in ascending order.
+        for (const id in docs) {
+          ids.push(Number(id));
+          tfs.push(docs[id] as number);
+        }
+        w.postings[t * FIELD_COUNT + Number(fieldId)] = { ids, tfs };
+      }
+    }
+    // minisearch's discard() leaves postings behind until a vacuum: drop them when writing.
+    w.dirty = data.dirtCount > 0;
+    return w;
+  }
+
+  get size(): number {
+    return this.documentCount;
+  }
+
+  /** Add documents, as minisearch's add() would (labels must not be in the shard already). */
+  add(docs: readonly LexicalDoc[]): void {
+    for (const doc of docs) {
+      const shortId = this.nextId++;
+      this.documentIds.set(shortId, doc.label);
+      const count = this.documentCount++;
+      const lengths: number[] = [];
+      this.fieldLength.set(shortId, lengths);
+      for (let field = 0; field < FIELD_COUNT; field++) {
+        const { seen, touched } = this;
+        seen.clear();
+        touched.length = 0;
+        for (const token of tokenize(field === FIELD_IDS.title ? doc.title : doc.text)) {
+          seen.add(token);
+          let t = this.rawTerm.get(token);
+          if (t === undefined) {
+            const term = processTerm(token);
+            t = term ? this.termId(term) : -1;
+            this.rawTerm.set(token, t);
+          }
+          if (t < 0) continue;
+          const tf = this.tf;
+          if (tf[t] === 0) touched.push(t);
+          tf[t] = (tf[t] as number) + 1;
+        }
+        // minisearch's field length: distinct tokens before processing; a running average.
+        const length = seen.size;
+        lengths[field] = length;
+        const avg = this.averageFieldLength[field] || 0;
+        this.averageFieldLength[field] = (avg * count + length) / (count + 1);
+        for (const t of touched) {
+          const slot = t * FIELD_COUNT + field;
+          let p = this.postings[slot];
+          if (!p) {
+            p = { ids: [], tfs: [] };
+            this.postings[slot] = p;
+          }
+          p.ids.push(shortId);
+          p.tfs.push(this.tf[t] as number);
+          this.tf[t] = 0;
+        }
+      }
+    }
+  }
+
+  private termId(term: string): number {
+    let t = this.termIds.get(term);
+    if (t === undefined) {
+      t = this.terms.length;
+      this.terms.push(term);
+      this.termIds.set(term, t);
+      if (t >= this.tf.length) {
+        const grown = new Int32Array(this.tf.length * 2);
+        grown.set(this.tf);
+        this.tf = grown;
+      }
+    }
+    return t;
+  }
+
+  /** Remove documents by label, as minisearch's discard() followed by a vacuum; unknown labels are ignored. */
+  remove(labels: Iterable<number>): void {
+    const wanted = new Set(labels);
+    if (wanted.size === 0) return;
+    for (const [shortId, label] of this.documentIds) {
+      if (!wanted.has(label)) continue;
+      const lengths = this.fieldLength.get(shortId) ?? [];
+      lengths.forEach((length, field) => {
+        const count = this.documentCount;
+        if (count === 1) this.averageFieldLength[field] = 0;
+        else
+          this.averageFieldLength[field] =
+            ((this.averageFieldLength[field] as number) * count - length) / (count - 1);
+      });
+      this.documentIds.delete(shortId);
+      this.fieldLength.delete(shortId);
+      this.documentCount -= 1;
+      this.dirty = true;
+    }
+  }
+
+  /** Drop postings of documents that are gone (minisearch's vacuum). */
+  private vacuum(): void {
+    if (!this.dirty) return;
+    for (let slot = 0; slot < this.postings.length; slot++) {
+      const p = this.postings[slot];
+      if (!p) continue;
+      let n = 0;
+      for (let i = 0; i < p.ids.length; i++) {
+        const id = p.ids[i] as number;
+        if (!this.documentIds.has(id)) continue;
+        p.ids[n] = id;
+        p.tfs[n] = p.tfs[i] as number;
+        n++;
+      }
+      p.ids.length = n;
+      p.tfs.length = n;
+      if (n === 0) this.postings[slot] = undefined;
+    }
+    this.dirty = false;
+  }
+
+  /** The shard in minisearch's JSON format. */
+  toJSON(): string {
+    this.vacuum();
+    const ids: string[] = [];
+    for (const [k, v] of this.documentIds) ids.push(`"${k}":${v}`);
+    const lengths: string[] = [];
+    for (const [k, v] of this.fieldLength) lengths.push(`"${k}":[${v.join(',')}]`);
+    const out: string[] = [
+      `{"documentCount":${this.documentCount},"nextId":${this.nextId},"documentIds":{${ids.join(',')}}`,
+      `,"fieldIds":${JSON.stringify(FIELD_IDS)},"fieldLength":{${lengths.join(',')}}`,
+      `,"averageFieldLength":${JSON.stringify(this.averageFieldLength)},"storedFields":{}`,
+      ',"dirtCount":0,"index":[',
+    ];
+    let sep = '';
+    for (let t = 0; t < this.terms.length; t++) {
+      // A term whose every document is gone is left out, as minisearch's vacuum deletes it.
+      if (!this.postings[t * FIELD_COUNT] && !this.postings[t * FIELD_COUNT + 1]) continue;
+      let entry = `${sep}[${JSON.stringify(this.terms[t])},{`;
+      let fieldSep = '';
+      for (let f = 0; f < FIELD_COUNT; f++) {
+        const p = this.postings[t * FIELD_COUNT + f];
+        if (!p) continue;
+        const docs: string[] = new Array(p.ids.length);
+        for (let i = 0; i < p.ids.length; i++) docs[i] = `"${p.ids[i]}":${p.tfs[i]}`;
+        entry += `${fieldSep}"${f}":{${docs.join(',')}}`;
+        fieldSep = ',';
+      }
+      out.push(`${entry}}]`);
+      sep = ',';
+    }
+    out.push('],"serializationVersion":2}');
+    return out.join('');
+  }
+}
