@@ -4,21 +4,25 @@ import type { Chunk, IndexSummary, IngestProgress, SkippedFile } from '../domain
 import type { HnswParams } from '../retrieval/hnsw-store.js';
 import { HnswStore } from '../retrieval/hnsw-store.js';
 import {
+  entryCount,
+  INCREMENTAL_FORMATS,
   INDEX_FORMAT,
   type IndexMeta,
   layout,
   linkOrCopy,
   linkSpace,
+  type ManifestEntry,
+  ManifestView,
   newVersionName,
   readCurrentVersion,
-  readManifest,
   readMeta,
   vectorsOf,
   writeCurrentVersion,
   writeJsonSync,
+  writeManifest,
 } from '../retrieval/index-files.js';
 import { lexicalShardCount, lexicalShardOf } from '../retrieval/lexical.js';
-import type { ManifestFile, SpaceManifest } from '../retrieval/space-index.js';
+import type { SpaceManifest } from '../retrieval/space-index.js';
 import { loadSpacePolicy, spaceResolver } from '../retrieval/spaces.js';
 import type { Embedder } from '../retrieval/types.js';
 import {
@@ -109,7 +113,8 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
       now: embedder.id,
     });
   }
-  const sameFormat = prevMeta?.format === INDEX_FORMAT;
+  // A format-4 space is read as it is and written in the current layout when it changes.
+  const sameFormat = prevMeta !== null && INCREMENTAL_FORMATS.has(prevMeta.format);
   if (prevMeta && sameEmbedder && !sameFormat) {
     opts.warn?.('index format changed since the last index: rebuilding every space', {
       was: prevMeta.format,
@@ -170,7 +175,7 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   }
   for (const s of prevSpaces) {
     if (!bySpace.has(s) && prevDir && !full) {
-      summary.removed += Object.keys(readManifest(layout.space(prevDir, s)).files).length;
+      summary.removed += Object.keys(ManifestView.read(layout.space(prevDir, s)).files).length;
     }
   }
   const spaceSetChanged =
@@ -260,13 +265,18 @@ interface SpacePlan {
   unchangedFiles: number;
   removedFiles: string[];
   /** The previous version's manifest of this space (null for a new space or a full build). */
-  prev: SpaceManifest | null;
+  prev: ManifestView | null;
   /** Labels of the previous index to delete, by source file (a file's chunks share a lexical shard). */
   deletes: Map<string, number[]>;
   /** New chunks to embed and insert (label assigned at apply time). */
   fresh: Chunk[];
-  /** Manifest entries for the new version (labels of fresh chunks filled in at apply time). */
-  files: Record<string, ManifestFile>;
+  /**
+   * Manifest entries for the new version: changed files with their chunk lists (labels of fresh
+   * chunks filled in at apply time), unchanged ones as the previous manifest has them.
+   */
+  files: Record<string, ManifestEntry>;
+  /** Files whose chunk lists changed (new content, or removed): their manifest parts are rewritten. */
+  touched: string[];
   skippedFiles: NonNullable<SpaceManifest['skipped']>;
 }
 
@@ -278,9 +288,9 @@ async function planSpace(
   tick: () => void,
   helper: LoadHelper | null,
 ): Promise<SpacePlan> {
-  const prevManifest: SpaceManifest | null = prevSpaceDir ? readManifest(prevSpaceDir) : null;
+  const prevManifest = prevSpaceDir ? ManifestView.read(prevSpaceDir) : null;
   const prevFiles = prevManifest?.files ?? {};
-  const prevSkipped = prevManifest?.skipped ?? {};
+  const prevSkipped = prevManifest?.head.skipped ?? {};
   const plan: SpacePlan = {
     space,
     changed: !prevSpaceDir,
@@ -294,6 +304,7 @@ async function planSpace(
     deletes: new Map(),
     fresh: [],
     files: {},
+    touched: [],
     skippedFiles: {},
   };
   // Same size and mtime: unchanged without reading it (as git does); otherwise read and compare
@@ -351,8 +362,10 @@ async function planSpace(
     const { chunks, hash } = result;
     if (prev) plan.updated++;
     else plan.added++;
-    const prevById = new Map((prev?.chunks ?? []).map((c) => [c.id, c.label]));
-    const entry: ManifestFile = {
+    const prevById = new Map(
+      (prev ? (prevManifest as ManifestView).chunks(file.source) : []).map((c) => [c.id, c.label]),
+    );
+    const entry: ManifestEntry & { chunks: NonNullable<ManifestEntry['chunks']> } = {
       hash,
       size: file.size,
       mtimeMs: file.mtimeMs,
@@ -371,17 +384,19 @@ async function planSpace(
     }
     if (prevById.size > 0) plan.deletes.set(file.source, [...prevById.values()]);
     plan.files[file.source] = entry;
+    plan.touched.push(file.source);
     plan.documents++;
     plan.chunkCount += chunks.length;
   }
   if (Object.keys(prevSkipped).some((s) => !seen.has(s))) plan.changed = true;
-  for (const [source, prev] of Object.entries(prevFiles)) {
+  for (const source of Object.keys(prevFiles)) {
     if (seen.has(source)) continue;
     plan.changed = true;
     plan.removedFiles.push(source);
+    plan.touched.push(source);
     plan.deletes.set(
       source,
-      prev.chunks.map((c) => c.label),
+      (prevManifest as ManifestView).chunks(source).map((c) => c.label),
     );
   }
   return plan;
@@ -393,11 +408,11 @@ type LoadHelper = () => (batch: LoadRequest[]) => Promise<LoadResult[]>;
 /** Files to read in one space before a helper thread takes part. */
 const HELPER_MIN_FILES = 64;
 
-function keep(plan: SpacePlan, source: string, entry: ManifestFile): void {
+function keep(plan: SpacePlan, source: string, entry: ManifestEntry): void {
   plan.files[source] = entry;
   plan.unchangedFiles++;
   plan.documents++;
-  plan.chunkCount += entry.chunks.length;
+  plan.chunkCount += entryCount(entry);
 }
 
 /** A file that fails to load keeps its previous content in the index rather than vanishing. */
@@ -405,14 +420,14 @@ function skipFile(
   plan: SpacePlan,
   skipped: SkippedFile[],
   source: string,
-  prev: ManifestFile | undefined,
+  prev: ManifestEntry | undefined,
   reason: string,
 ): void {
   if (prev) {
     skipped.push({ path: source, reason: `${reason} (the previously indexed version is kept)` });
     plan.files[source] = prev;
     plan.documents++;
-    plan.chunkCount += prev.chunks.length;
+    plan.chunkCount += entryCount(prev);
   } else {
     skipped.push({ path: source, reason });
   }
@@ -440,8 +455,9 @@ async function applyPlan(
 ): Promise<VectorSegmentsManifest> {
   const { embedder, hnsw } = ctx.opts;
   fs.mkdirSync(spaceDir, { recursive: true });
-  // A previous space is always in the current format here: a format change makes the run a full build.
-  const prev = prevSpaceDir ? plan.prev : null;
+  // A previous space is in format 4 or 5 here: an older format makes the run a full build.
+  const prevView = prevSpaceDir ? plan.prev : null;
+  const prev = prevView?.head ?? null;
   const live = plan.chunkCount;
   const deleted = [...plan.deletes.values()].reduce((n, l) => n + l.length, 0);
   const prevLive = live + deleted - plan.fresh.length;
@@ -466,11 +482,10 @@ async function applyPlan(
 
   // Labels for fresh chunks; fresh records go out sorted by shard so the writer can finish
   // each shard as soon as the next one starts.
-  const manifest: SpaceManifest = {
+  const manifest: Omit<SpaceManifest, 'files'> = {
     space: plan.space,
     nextLabel: prev?.nextLabel ?? 0,
     segments: [],
-    files: plan.files,
     skipped: plan.skippedFiles,
     deadRecords,
     lexicalShards: shardCount,
@@ -483,11 +498,16 @@ async function applyPlan(
   fresh.sort((a, b) => a.shard - b.shard);
   const keep: number[] = [];
   const labelOf = new Map<string, number>(fresh.map((r) => [`${r.chunk.source}\0${r.chunk.id}`, r.label]));
-  for (const [source, entry] of Object.entries(plan.files)) {
-    for (const c of entry.chunks) {
+  // Fresh chunks are in the files whose content changed; a rebuild also keeps every other label.
+  const chunksOf = (source: string) => prevView?.chunks(source) ?? [];
+  for (const source of plan.touched) {
+    for (const c of plan.files[source]?.chunks ?? []) {
       if (c.label === -1) c.label = labelOf.get(`${source}\0${c.id}`) ?? -1;
-      else if (mode === 'rebuild') keep.push(c.label);
     }
+  }
+  if (mode === 'rebuild') {
+    for (const [source, entry] of Object.entries(plan.files))
+      for (const c of entry.chunks ?? chunksOf(source)) keep.push(c.label);
   }
 
   const deletes = new Map<number, number[]>();
@@ -527,7 +547,7 @@ async function applyPlan(
     // Vectors: a new space (or a full build) gets a base HNSW of every chunk. An incremental run
     // never loads or rewrites the previous base: it hard-links the existing segments, writes the
     // fresh chunks as one small delta and tombstones the deleted labels (vector-segments.ts).
-    const prevVectors = prev && prevSpaceDir ? vectorsOf(prev) : null;
+    const prevVectors = prevView && prevSpaceDir ? vectorsOf(prevView) : null;
     let saved: Promise<void> = Promise.resolve();
     if (prevVectors && prevSpaceDir) {
       for (const file of [prevVectors.base, ...prevVectors.deltas.map((d) => d.file)])
@@ -569,7 +589,13 @@ async function applyPlan(
     ctx.opts.onProgress?.({ phase: 'write', done: 0, total: 1, message: plan.space });
     const [written] = await Promise.all([writer.close(), saved]);
     manifest.segments = written.segments;
-    writeJsonSync(path.join(spaceDir, 'manifest.json'), manifest);
+    // The file table is rewritten; of the chunk-list parts only those of changed files are (a
+    // patch of a space already in this layout), the others are hard-linked.
+    const reuse =
+      mode === 'patch' && prevSpaceDir && prevView?.chunkParts === shardCount
+        ? { fromDir: prevSpaceDir, dirty: new Set(plan.touched.map(shardOf)) }
+        : undefined;
+    writeManifest(spaceDir, manifest, plan.files, chunksOf, reuse);
     return manifest.vectors as VectorSegmentsManifest;
   } catch (err) {
     writer.abort();

@@ -2,19 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type HnswParams, HnswStore } from '../retrieval/hnsw-store.js';
 import {
+  entryCount,
   INDEX_FORMAT,
   layout,
   linkOrCopy,
   linkSpace,
+  ManifestView,
   newVersionName,
   readCurrentVersion,
-  readManifest,
   readMeta,
   vectorsOf,
   writeCurrentVersion,
   writeJsonSync,
 } from '../retrieval/index-files.js';
-import type { SpaceManifest } from '../retrieval/space-index.js';
 import {
   FlatSegment,
   mergeDue,
@@ -62,9 +62,9 @@ export async function mergeSegments(opts: MergeOptions): Promise<MergeResult> {
     const meta = readMeta(prevDir);
     // An older format is rebuilt in full by the next indexing run; nothing to merge into.
     if (meta.format !== INDEX_FORMAT) return { version: null, spaces: [], ms: Date.now() - started };
-    const due = new Map<string, SpaceManifest>();
+    const due = new Map<string, ManifestView>();
     for (const space of Object.keys(meta.spaces)) {
-      const manifest = readManifest(layout.space(prevDir, space));
+      const manifest = ManifestView.read(layout.space(prevDir, space));
       const v = vectorsOf(manifest);
       const any = v.deltas.length > 0 || v.tombstones.length > 0;
       if (opts.force ? any : mergeDue(v)) due.set(space, manifest);
@@ -92,11 +92,11 @@ export async function mergeSegments(opts: MergeOptions): Promise<MergeResult> {
             linkOrCopy(path.join(from, name), path.join(to, name));
         }
         let live = 0;
-        for (const f of Object.values(manifest.files)) live += f.chunks.length;
+        for (const f of Object.values(manifest.files)) live += entryCount(f);
         const base = newSegmentFile('hnsw', 'bin');
         await mergeSpace(from, v, meta.dimensions, params, path.join(to, base));
         const vectors: VectorSegmentsManifest = { base, baseCount: live, deltas: [], tombstones: [] };
-        writeJsonSync(path.join(to, 'manifest.json'), { ...manifest, vectors });
+        writeJsonSync(path.join(to, 'manifest.json'), manifest.storedWith({ vectors }));
       }
       opts.beforePublish?.();
       const spaces: typeof meta.spaces = {};

@@ -1,5 +1,5 @@
-import { accessSync, type Dirent, type Stats, statSync } from 'node:fs';
-import { access, constants, readdir, realpath, stat } from 'node:fs/promises';
+import { type Dirent, type Stats, statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { SkippedFile } from '../domain/documents.js';
@@ -163,12 +163,9 @@ async function visit(w: Walk, abs: string, rel: string[], entry: Dirent, ancesto
       `file is ${formatBytes(st.size)}, over the ${formatBytes(w.maxFileBytes)} limit (MAX_FILE_BYTES)`,
     );
   }
-  try {
-    if (plainFile) accessSync(real, constants.R_OK);
-    else await access(real, constants.R_OK);
-  } catch (err) {
-    return skip(`cannot read (${errCode(err)})`);
-  }
+  // Readability is not checked here (an access() per file was a third of a large scan): a file
+  // is read only when its size or mtime changed, and one that cannot be read is then skipped
+  // with the reason (load-chunk.ts).
   w.files.push({
     abs,
     source: relPath,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIndex } from '../../src/ingest/indexer.js';
 import { withEmbeddingCache } from '../../src/retrieval/embedders/cache.js';
 import { createLocalEmbedder } from '../../src/retrieval/embedders/local.js';
-import { INDEX_FORMAT, layout, readCurrentVersion } from '../../src/retrieval/index-files.js';
+import { INDEX_FORMAT, layout, readCurrentVersion, readManifest } from '../../src/retrieval/index-files.js';
 import { openIndex } from '../../src/retrieval/index-reader.js';
 import { lexicalShardCount, lexicalShardOf } from '../../src/retrieval/lexical.js';
 import type { SearchMode } from '../../src/retrieval/types.js';
@@ -187,6 +187,17 @@ describe('incremental cost and the writer thread (a space of many files)', () =>
       if (name === touched) expect(now[name]).not.toBe(old[name]);
       else expect(now[name], name).toBe(old[name]);
     }
+    // The chunk lists likewise: only p-7's part of the manifest is rewritten, with its new chunk.
+    const part = `chunks-${lexicalShardOf('p-7.md', manifest.lexicalShards)}.json`;
+    const partFiles = Object.keys(old).filter((n) => n.startsWith('chunks-'));
+    expect(partFiles.length).toBe(manifest.lexicalShards);
+    for (const name of partFiles) {
+      if (name === part) expect(now[name]).not.toBe(old[name]);
+      else expect(now[name], name).toBe(old[name]);
+    }
+    expect(manifest.files['p-7.md']).toMatchObject({ count: 3 });
+    expect(manifest.files['p-7.md'].chunks).toBeUndefined();
+    expect(readManifest(newDir).files['p-7.md']?.chunks).toHaveLength(3);
     const oldSegments = Object.keys(old).filter((n) => n.startsWith('seg-'));
     for (const seg of oldSegments) expect(now[seg], seg).toBe(old[seg]);
     expect(manifest.segments).toEqual([...oldSegments.sort(), expect.stringMatching(/^seg-/)]);

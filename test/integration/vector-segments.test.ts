@@ -9,7 +9,7 @@ import { inProcessLock } from '../../src/ingest/job-lock.js';
 import { mergeInWorker, mergeSegments } from '../../src/ingest/merge.js';
 import { createReindexer } from '../../src/ingest/reindexer.js';
 import { createLocalEmbedder } from '../../src/retrieval/embedders/local.js';
-import { INDEX_FORMAT, layout, readCurrentVersion } from '../../src/retrieval/index-files.js';
+import { INDEX_FORMAT, layout, readCurrentVersion, readManifest } from '../../src/retrieval/index-files.js';
 import { IndexHolder } from '../../src/retrieval/index-holder.js';
 import { openIndex } from '../../src/retrieval/index-reader.js';
 import { startIndexSync } from '../../src/retrieval/index-sync.js';
@@ -34,12 +34,7 @@ const index = (dir = idx, over: Partial<Parameters<typeof runIndex>[0]> = {}) =>
   runIndex({ knowledgeDir: kb, indexDir: dir, embedder, hnsw, maxFileBytes: 1 << 20, ...over });
 const open = (dir = idx) => openIndex({ indexDir: dir, embedder, hnsw });
 const manifestOf = (dir = idx, version = readCurrentVersion(dir) as string): SpaceManifest =>
-  JSON.parse(
-    fs.readFileSync(
-      path.join(layout.space(layout.version(dir, version), 'default'), 'manifest.json'),
-      'utf8',
-    ),
-  );
+  readManifest(layout.space(layout.version(dir, version), 'default'));
 const vectorsOf = (dir = idx): VectorSegmentsManifest => manifestOf(dir).vectors as VectorSegmentsManifest;
 
 const queries = [
@@ -199,6 +194,7 @@ describe('vector segments', () => {
         ...vec.deltas.map((d) => d.file),
         ...m.segments,
         ...Array.from({ length: m.lexicalShards ?? 1 }, (_, i) => `lexical-${i}.json`),
+        ...Array.from({ length: m.lexicalShards ?? 1 }, (_, i) => `chunks-${i}.json`),
       ]);
       for (const f of fs.readdirSync(dir)) {
         expect(named.has(f), `${v}/${f}`).toBe(true);
@@ -348,6 +344,52 @@ describe('index format 3 (one hnsw.bin)', () => {
     expect(
       (await fresh.search('20% off kettles', { space: 'default', mode: 'vector' }))[0]?.chunk.source,
     ).toBe('a.md');
+    fs.rmSync(base, { recursive: true, force: true });
+  });
+});
+
+describe('index format 4 (chunk lists inside manifest.json)', () => {
+  it('is updated incrementally, not rebuilt: a changed space is rewritten with chunk-list parts', async () => {
+    const base = tmpDir();
+    const k4 = path.join(base, 'knowledge');
+    const i4 = path.join(base, 'index');
+    writeFiles(k4, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`p-${i}.md`, doc(i)])));
+    const opts = { knowledgeDir: k4, indexDir: i4, embedder, hnsw, maxFileBytes: 1 << 20 };
+    const first = await runIndex(opts);
+    // Turn it into what format 4 wrote: every file's chunk list inline, no part files.
+    const versionDir = layout.version(i4, first.version);
+    const spaceDir = layout.space(versionDir, 'default');
+    const full = readManifest(spaceDir);
+    for (const f of fs.readdirSync(spaceDir)) if (f.startsWith('chunks-')) fs.rmSync(path.join(spaceDir, f));
+    fs.writeFileSync(path.join(spaceDir, 'manifest.json'), JSON.stringify(full));
+    const meta = JSON.parse(fs.readFileSync(path.join(versionDir, 'meta.json'), 'utf8'));
+    fs.writeFileSync(path.join(versionDir, 'meta.json'), JSON.stringify({ ...meta, format: 4 }));
+    expect(
+      (await openIndex({ indexDir: i4, embedder, hnsw }).search('code QX103', { space: 'default', k: 1 }))[0]
+        ?.chunk.source,
+    ).toBe('p-3.md');
+
+    fs.appendFileSync(path.join(k4, 'p-2.md'), '\n## Later\n\nGift cards for merchant 2 never expire.\n');
+    const warnings: string[] = [];
+    const next = await runIndex({ ...opts, warn: (msg) => warnings.push(msg) });
+    expect(warnings).toEqual([]);
+    expect(next).toMatchObject({ updated: 1, unchanged: 5, embedded: 1 });
+    const nextDir = layout.space(layout.version(i4, next.version), 'default');
+    const stored = JSON.parse(fs.readFileSync(path.join(nextDir, 'manifest.json'), 'utf8'));
+    expect(stored.chunkParts).toBe(stored.lexicalShards);
+    expect(stored.files['p-0.md']).toMatchObject({ count: full.files['p-0.md']?.chunks.length });
+    expect(fs.existsSync(path.join(nextDir, 'chunks-0.json'))).toBe(true);
+    // Same chunk lists as before for the unchanged files, one more chunk for the edited one.
+    const now = readManifest(nextDir);
+    for (const [source, f] of Object.entries(full.files)) {
+      if (source === 'p-2.md') expect(now.files[source]?.chunks.length).toBe(f.chunks.length + 1);
+      else expect(now.files[source]?.chunks).toEqual(f.chunks);
+    }
+    const hits = await openIndex({ indexDir: i4, embedder, hnsw }).search('gift cards never expire', {
+      space: 'default',
+      k: 1,
+    });
+    expect(hits[0]?.chunk.source).toBe('p-2.md');
     fs.rmSync(base, { recursive: true, force: true });
   });
 });
