@@ -237,14 +237,18 @@ export function writeManifest(
     else write.set(i, {});
   }
   const table: Record<string, ManifestEntry> = {};
-  for (const [source, entry] of Object.entries(files)) {
-    const { chunks, count: _count, ...rest } = entry;
+  for (const source in files) {
+    const entry = files[source] as ManifestEntry;
     const part = write.size ? write.get(lexicalShardOf(source, parts)) : undefined;
     if (part) {
-      const list = chunks ?? chunksOf(source);
+      const list = entry.chunks ?? chunksOf(source);
       part[source] = { ids: list.map((c) => c.id), labels: list.map((c) => c.label) };
     }
-    table[source] = { ...rest, count: entryCount(entry) };
+    // An entry read from a manifest in this layout is stored as it is (most of them, unchanged).
+    if (entry.chunks) {
+      const { chunks, count: _count, ...rest } = entry;
+      table[source] = { ...rest, count: chunks.length };
+    } else table[source] = entry;
   }
   for (const [i, part] of write) writeJsonSync(path.join(spaceDir, chunkPartFile(i)), part);
   writeJsonSync(path.join(spaceDir, 'manifest.json'), { ...head, chunkParts: parts, files: table });
