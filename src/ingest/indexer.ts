@@ -133,6 +133,8 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     ),
   );
   if (!full && writerMode === 'auto' && perShard >= WORKER_MIN_DOCS) thread.get();
+  // A full build embeds everything: start the embedder's thread now, during the scan and load.
+  if (full) embedder.warm?.();
   // Read (and validate) the space policy first: a broken spaces.json fails the run with a clear
   // error and the previous version keeps serving. The policy is stored in the version itself.
   const policy = loadSpacePolicy(opts.knowledgeDir).file;

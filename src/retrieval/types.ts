@@ -7,6 +7,8 @@ export interface Embedder {
   readonly dimensions: number;
   embedDocuments(texts: string[]): Promise<number[][]>;
   embedQuery(text: string): Promise<number[]>;
+  /** Get ready for a large embedDocuments soon (start a thread, open a connection); optional. */
+  warm?(): void;
 }
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';

@@ -60,11 +60,14 @@ function parseRecords(buf: Buffer, dims: number, into: Map<string, Float32Array>
 
 function encodeRecords(entries: ReadonlyArray<readonly [string, Float32Array]>, dims: number): Buffer {
   const recordBytes = KEY_BYTES + dims * 4;
-  const out = Buffer.allocUnsafe(entries.length * recordBytes);
+  // Its own (4-byte aligned) memory, so vectors are copied through one Float32Array view: a
+  // Buffer.copy per record cost ~7 µs of call overhead each, 0.7 s for a 100,000-chunk build.
+  const out = Buffer.allocUnsafeSlow(entries.length * recordBytes);
+  const floats = LITTLE_ENDIAN ? new Float32Array(out.buffer, out.byteOffset, out.length / 4) : null;
   entries.forEach(([key, vec], r) => {
     const off = r * recordBytes;
     out.write(key, off, KEY_BYTES, 'latin1');
-    if (LITTLE_ENDIAN) Buffer.from(vec.buffer, vec.byteOffset, dims * 4).copy(out, off + KEY_BYTES);
+    if (floats) floats.set(vec, (off + KEY_BYTES) / 4);
     else for (let d = 0; d < dims; d++) out.writeFloatLE(vec[d]!, off + KEY_BYTES + d * 4);
   });
   return out;
@@ -135,6 +138,7 @@ export async function withEmbeddingCache(inner: Embedder, cacheDir: string): Pro
     async embedDocuments(texts) {
       const keys = texts.map((t) => cacheKey(inner.id, t));
       const missing = new Map<string, string>(); // key → text, deduplicated, first-seen order
+      const fresh = new Map<string, number[]>();
       keys.forEach((key, i) => {
         if (!entries.has(key) && !missing.has(key)) missing.set(key, texts[i]!);
       });
@@ -151,15 +155,29 @@ export async function withEmbeddingCache(inner: Embedder, cacheDir: string): Pro
             );
           }
           const stored = slab.take();
-          for (let d = 0; d < dims; d++) stored[d] = vec[d] as number;
+          for (let d = 0; d < dims; d++) {
+            stored[d] = vec[d] as number;
+            vec[d] = stored[d] as number; // float32-rounded, as a cached vector will be
+          }
           entries.set(key, stored);
           pending.push([key, stored]);
+          fresh.set(key, vec);
         }
       }
       misses += missing.size;
       hits += texts.length - missing.size;
-      return keys.map((key) => toArray(entries.get(key)!));
+      // A vector just embedded is returned as it is (rounded in place); a second occurrence in
+      // the same call, or a cached one, gets its own array.
+      return keys.map((key) => {
+        const vec = fresh.get(key);
+        if (vec) {
+          fresh.delete(key);
+          return vec;
+        }
+        return toArray(entries.get(key)!);
+      });
     },
+    warm: () => inner.warm?.(),
     embedQuery: (text) => inner.embedQuery(text),
     stats: () => ({ hits, misses }),
     flush() {

@@ -91,5 +91,11 @@ export function createThreadedLocalEmbedder(opts: { dimensions?: number } = {}):
       });
     },
     embedQuery: (text) => inline.embedQuery(text),
+    warm() {
+      // Start the thread now (loading its modules takes a moment) so the first batch does not wait.
+      if (worker) return;
+      worker = start();
+      armIdle();
+    },
   };
 }
