@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { Chunk } from '../domain/documents.js';
 import { linkOrCopy, newSegmentName } from '../retrieval/index-names.js';
 import { lexicalShardFile, lexicalShardOf, lexicalText } from '../retrieval/lexical.js';
-import { LexicalShardWriter } from '../retrieval/lexical-writer.js';
+import { LexicalShardWriter, type ShardWriter } from '../retrieval/lexical-writer.js';
 
 /**
  * Writes the text side of one space of a new index version: the BM25 shards and the chunk
@@ -59,7 +59,7 @@ export interface SpaceWriterResult {
 }
 
 export class SpaceWriter {
-  private readonly shards: Array<LexicalShardWriter | null>;
+  private readonly shards: Array<ShardWriter | null>;
   private readonly sealed: boolean[];
   private readonly sizes: number[];
   private segment: { name: string; fd: number } | null = null;
@@ -67,7 +67,7 @@ export class SpaceWriter {
 
   constructor(private readonly spec: SpaceWriterSpec) {
     const n = spec.shardCount;
-    this.shards = new Array<LexicalShardWriter | null>(n).fill(null);
+    this.shards = new Array<ShardWriter | null>(n).fill(null);
     this.sealed = new Array<boolean>(n).fill(false);
     this.sizes = new Array<number>(n).fill(0);
     fs.mkdirSync(spec.spaceDir, { recursive: true });
@@ -116,7 +116,7 @@ export class SpaceWriter {
     this.appendSegment(batch);
   }
 
-  private shard(i: number): LexicalShardWriter {
+  private shard(i: number): ShardWriter {
     let s = this.shards[i];
     if (!s) {
       s = new LexicalShardWriter();

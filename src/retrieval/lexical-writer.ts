@@ -36,7 +36,21 @@ interface ShardJSON {
   serializationVersion: number;
 }
 
-export class LexicalShardWriter {
+/** What the space writer needs of a shard it builds or patches. */
+export interface ShardWriter {
+  readonly size: number;
+  add(docs: readonly LexicalDoc[]): void;
+  remove(labels: Iterable<number>): void;
+  toJSON(): string;
+}
+
+/** A new shard, built from scratch (a build or a rebuild): flat posting lists per term. */
+export class LexicalShardWriter implements ShardWriter {
+  /** Continue from a shard file as minisearch (or this writer) wrote it: see ShardPatch. */
+  static fromJSON(json: string): ShardWriter {
+    return ShardPatch.parse(json);
+  }
+
   private documentCount = 0;
   private nextId = 0;
   /** short id → our label (minisearch's documentIds). */
@@ -56,44 +70,6 @@ export class LexicalShardWriter {
   private readonly touched: number[] = [];
   /** Short ids whose postings are still in `index` but whose documents are gone. */
   private dirty = false;
-
-  /** Continue from a shard file as minisearch (or this writer) wrote it. */
-  static fromJSON(json: string): LexicalShardWriter {
-    const data = JSON.parse(json) as ShardJSON;
-    if (
-      data.serializationVersion !== 2 ||
-      data.fieldIds?.title !== FIELD_IDS.title ||
-      data.fieldIds?.text !== FIELD_IDS.text
-    ) {
-      throw new Error(
-        'lexical shard: unexpected serialisation (expected minisearch v2, fields title and text)',
-      );
-    }
-    const w = new LexicalShardWriter();
-    w.documentCount = data.documentCount;
-    w.nextId = data.nextId;
-    for (const [k, v] of Object.entries(data.documentIds)) w.documentIds.set(Number(k), v);
-    for (const [k, v] of Object.entries(data.fieldLength)) w.fieldLength.set(Number(k), v);
-    data.averageFieldLength.forEach((v, i) => {
-      w.averageFieldLength[i] = v;
-    });
-    for (const [term, fields] of data.index) {
-      const t = w.termId(term);
-      for (const [fieldId, docs] of Object.entries(fields)) {
-        const ids: number[] = [];
-        const tfs: number[] = [];
-        // Integer-like keys enumerate in ascending order.
-        for (const id in docs) {
-          ids.push(Number(id));
-          tfs.push(docs[id] as number);
-        }
-        w.postings[t * FIELD_COUNT + Number(fieldId)] = { ids, tfs };
-      }
-    }
-    // minisearch's discard() leaves postings behind until a vacuum: drop them when writing.
-    w.dirty = data.dirtCount > 0;
-    return w;
-  }
 
   get size(): number {
     return this.documentCount;
@@ -233,5 +209,132 @@ export class LexicalShardWriter {
     }
     out.push('],"serializationVersion":2}');
     return out.join('');
+  }
+}
+
+/**
+ * A shard file edited in place (an incremental run): the parsed JSON document itself is patched
+ * and written back with JSON.stringify, so a one-file change costs a parse and a stringify of
+ * the shard (no conversion of its postings). Removal deletes the documents' postings
+ * (minisearch's discard followed by its vacuum); addition appends postings under new short ids.
+ */
+class ShardPatch implements ShardWriter {
+  /** term → its entry in data.index (built on the first add). */
+  private terms: Map<string, Record<string, Record<string, number>>> | null = null;
+  private readonly rawTerm = new Map<string, string | null>();
+  private dirty: boolean;
+
+  private constructor(private readonly data: ShardJSON) {
+    // minisearch's discard() leaves postings behind until a vacuum: drop them when writing.
+    this.dirty = data.dirtCount > 0;
+  }
+
+  static parse(json: string): ShardPatch {
+    const data = JSON.parse(json) as ShardJSON;
+    if (
+      data.serializationVersion !== 2 ||
+      data.fieldIds?.title !== FIELD_IDS.title ||
+      data.fieldIds?.text !== FIELD_IDS.text
+    ) {
+      throw new Error(
+        'lexical shard: unexpected serialisation (expected minisearch v2, fields title and text)',
+      );
+    }
+    return new ShardPatch(data);
+  }
+
+  get size(): number {
+    return this.data.documentCount;
+  }
+
+  remove(labels: Iterable<number>): void {
+    const wanted = new Set(labels);
+    if (wanted.size === 0) return;
+    const { data } = this;
+    for (const shortId in data.documentIds) {
+      if (!wanted.has(data.documentIds[shortId] as number)) continue;
+      (data.fieldLength[shortId] ?? []).forEach((length, field) => {
+        const count = data.documentCount;
+        if (count === 1) data.averageFieldLength[field] = 0;
+        else
+          data.averageFieldLength[field] =
+            ((data.averageFieldLength[field] as number) * count - length) / (count - 1);
+      });
+      delete data.documentIds[shortId];
+      delete data.fieldLength[shortId];
+      data.documentCount -= 1;
+      this.dirty = true;
+    }
+  }
+
+  add(docs: readonly LexicalDoc[]): void {
+    const { data } = this;
+    const terms = this.termMap();
+    const counts = new Map<string, number>();
+    for (const doc of docs) {
+      const shortId = data.nextId++;
+      data.documentIds[shortId] = doc.label;
+      const count = data.documentCount++;
+      const lengths: number[] = [];
+      data.fieldLength[shortId] = lengths;
+      for (let field = 0; field < FIELD_COUNT; field++) {
+        const tokens = tokenize(field === FIELD_IDS.title ? doc.title : doc.text);
+        const length = new Set(tokens).size;
+        lengths[field] = length;
+        const avg = data.averageFieldLength[field] || 0;
+        data.averageFieldLength[field] = (avg * count + length) / (count + 1);
+        counts.clear();
+        for (const token of tokens) {
+          let term = this.rawTerm.get(token);
+          if (term === undefined) {
+            term = processTerm(token);
+            this.rawTerm.set(token, term);
+          }
+          if (term) counts.set(term, (counts.get(term) ?? 0) + 1);
+        }
+        for (const [term, tf] of counts) {
+          let fields = terms.get(term);
+          if (!fields) {
+            fields = {};
+            terms.set(term, fields);
+            data.index.push([term, fields]);
+          }
+          const docsOf = fields[field] ?? {};
+          fields[field] = docsOf;
+          docsOf[shortId] = tf;
+        }
+      }
+    }
+  }
+
+  private termMap(): Map<string, Record<string, Record<string, number>>> {
+    this.terms ??= new Map(this.data.index);
+    return this.terms;
+  }
+
+  toJSON(): string {
+    const { data } = this;
+    if (this.dirty) {
+      // minisearch's vacuum: postings of documents that are gone, then fields and terms left empty.
+      const live = data.documentIds;
+      data.index = data.index.filter(([, fields]) => {
+        let any = false;
+        for (const field in fields) {
+          const docsOf = fields[field] as Record<string, number>;
+          let kept = false;
+          for (const id in docsOf) {
+            if (id in live) kept = true;
+            else delete docsOf[id];
+          }
+          if (kept) any = true;
+          else delete fields[field];
+        }
+        return any;
+      });
+      this.terms = null;
+      this.dirty = false;
+    }
+    data.dirtCount = 0;
+    return JSON.stringify(data);
   }
 }

@@ -131,6 +131,41 @@ describe('LexicalShardWriter writes the shard minisearch would', () => {
     },
   );
 
+  it('successive patches of its own files match minisearch after the same changes', async () => {
+    const docs = randomDocs(21, 200);
+    const first = randomDocs(22, 15, 20_000);
+    const second = randomDocs(23, 15, 30_000);
+    const reference = LexicalShard.create();
+    reference.addAll(docs);
+    const built = new LexicalShardWriter();
+    built.add(docs);
+    let file = built.toJSON();
+    const steps: Array<{ remove: number[]; add: LexicalDoc[] }> = [
+      { remove: docs.slice(0, 30).map((d) => d.label), add: first },
+      { remove: [...docs.slice(100, 110), ...first.slice(0, 5)].map((d) => d.label), add: second },
+    ];
+    for (const step of steps) {
+      const patch = LexicalShardWriter.fromJSON(file);
+      patch.remove(step.remove);
+      patch.add(step.add);
+      file = patch.toJSON();
+      for (const l of step.remove) reference.remove(l);
+      reference.addAll(step.add);
+    }
+    await ((reference as unknown as { ms: MiniSearch }).ms as MiniSearch).vacuum();
+    const written = LexicalShard.fromJSON(file);
+    const got = snapshot(written);
+    const want = snapshot(reference);
+    expect(got.index).toEqual(want.index);
+    expect(got.documentIds).toEqual(want.documentIds);
+    expect(got.fieldLength).toEqual(want.fieldLength);
+    for (const q of QUERIES) {
+      const a = written.search(q, 20);
+      const b = reference.search(q, 20);
+      expect(a.map((h) => h.label)).toEqual(b.map((h) => h.label));
+    }
+  });
+
   it('removing every document leaves an empty shard that still loads', () => {
     const docs = randomDocs(7, 10);
     const writer = new LexicalShardWriter();
