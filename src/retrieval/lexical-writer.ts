@@ -7,7 +7,7 @@ import { type LexicalDoc, processTerm, tokenize } from './lexical.js';
  * lists. minisearch indexes term by term into its radix tree and a map per posting; for a build
  * that is most of the indexing CPU (14–20 s of a 100,000-chunk build, on the core the HNSW insertion
  * shares), and a one-file patch had to load a whole shard into that tree to add twenty chunks.
- * Searching stays minisearch's (`LexicalShard`); `test/unit/lexical-writer.test.ts` checks that a
+ * Searching stays minisearch's (`LexicalShard`); `test/unit/retrieval/lexical-writer.test.ts` checks that a
  * shard written here loads into minisearch with the same documents, statistics, postings and
  * search results as one minisearch built itself (after a vacuum, for removals).
  */
@@ -68,7 +68,7 @@ export class LexicalShardWriter implements ShardWriter {
   private readonly seen = new Set<string>();
   private tf = new Int32Array(1024);
   private readonly touched: number[] = [];
-  /** Short ids whose postings are still in `index` but whose documents are gone. */
+  /** Documents were removed whose postings are still listed (dropped when writing). */
   private dirty = false;
 
   get size(): number {
