@@ -71,7 +71,7 @@ export async function loadFiles(
   const local = async () => {
     while (next < reqs.length && !failed) {
       const i = next++;
-      results[i] = await loadAndChunk(reqs[i] as LoadRequest, (abs) => fs.promises.readFile(abs));
+      results[i] = await loadAndChunk(reqs[i] as LoadRequest, (abs) => fs.readFileSync(abs));
       onResult();
     }
   };

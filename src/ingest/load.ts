@@ -4,13 +4,17 @@ import { CopilotError } from '../errors.js';
 import { loadFaq } from './loaders/faq.js';
 import { loadHtml } from './loaders/html.js';
 import { loadMarkdown } from './loaders/markdown.js';
-import { loadDocx, loadXlsx } from './loaders/office.js';
-import { loadPdf } from './loaders/pdf.js';
 import { loadCsv } from './loaders/table.js';
 import { type FileRef, loadText, unreadable } from './loaders/text.js';
 import type { KnowledgeFile } from './scan.js';
 
 type Loader = (buffer: Uint8Array, file: FileRef) => LoadedDoc | Promise<LoadedDoc>;
+
+// pdf.js, exceljs and mammoth take about a second to load: a thread that only ever meets Markdown
+// (the indexer's loading helper, a worker of its own) should not pay for them. Loaded on first use.
+const loadPdf: Loader = async (b, f) => (await import('./loaders/pdf.js')).loadPdf(b, f);
+const loadDocx: Loader = async (b, f) => (await import('./loaders/office.js')).loadDocx(b, f);
+const loadXlsx: Loader = async (b, f) => (await import('./loaders/office.js')).loadXlsx(b, f);
 
 const LOADERS: Record<string, Loader> = {
   '.md': loadMarkdown,
