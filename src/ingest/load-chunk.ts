@@ -31,7 +31,8 @@ export async function loadAndChunk(
   try {
     bytes = await read(req.file.abs);
   } catch (err) {
-    return { kind: 'unreadable', reason: `cannot read: ${(err as Error).message}` };
+    // The code only (EACCES, ENOENT): the message would put the file's absolute path in the skipped list.
+    return { kind: 'unreadable', reason: `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
   }
   const hash = createHash('sha256').update(bytes).digest('hex');
   if (hash === req.prevHash) return { kind: 'same', hash };
