@@ -33,16 +33,9 @@ and time the one-file updates. Prints progress on stderr.`;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-function servingBench(
-  knowledgeDir: string,
-  indexDir: string,
-  soakSeconds: string,
-): Promise<Record<string, unknown>> {
-  const script = path.join(import.meta.dirname, 'bench-serving.ts');
-  const args = ['--expose-gc', '--import', 'tsx', script, '--knowledge', knowledgeDir, '--index', indexDir];
-  const child = spawn(process.execPath, [...args, '--soak-seconds', soakSeconds], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** Run a bench script in a process of its own; its last stdout line is its JSON result. */
+function childJson(args: string[], what: string): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;
@@ -50,10 +43,20 @@ function servingBench(
   return new Promise((resolve, reject) => {
     child.on('close', (code) => {
       const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last) reject(new Error(`serving bench failed (exit ${code})`));
+      if (code !== 0 || !last) reject(new Error(`${what} failed (exit ${code})`));
       else resolve(JSON.parse(last) as Record<string, unknown>);
     });
   });
+}
+
+function servingBench(
+  knowledgeDir: string,
+  indexDir: string,
+  soakSeconds: string,
+): Promise<Record<string, unknown>> {
+  const script = path.join(import.meta.dirname, 'bench-serving.ts');
+  const args = ['--expose-gc', '--import', 'tsx', script, '--knowledge', knowledgeDir, '--index', indexDir];
+  return childJson([...args, '--soak-seconds', soakSeconds], 'serving bench');
 }
 
 runCli(async () => {
@@ -292,31 +295,19 @@ async function incrementalRuns(
 }
 
 /** The 300,000-chunk case in a process of its own (its memory is not added to this one's). */
-function incremental300k(): Promise<Record<string, unknown>> {
+async function incremental300k(): Promise<Record<string, unknown>> {
   log('300,000 chunks: build and one-file updates in a second process');
   const script = path.join(import.meta.dirname, 'bench.ts');
-  const child = spawn(
-    process.execPath,
+  const r = await childJson(
     ['--import', 'tsx', script, '--incremental-only', '--chunks', '300000', '--json'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    '300k bench',
   );
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last) return reject(new Error(`300k bench failed (exit ${code})`));
-      const r = JSON.parse(last) as Record<string, unknown>;
-      resolve({
-        incremental_300k_s: r.incremental_s,
-        incremental_300k_runs_s: r.incremental_runs_s,
-        incremental_300k_cpu_s: r.incremental_cpu_s,
-        build_300k_s: r.build_s,
-      });
-    });
-  });
+  return {
+    incremental_300k_s: r.incremental_s,
+    incremental_300k_runs_s: r.incremental_runs_s,
+    incremental_300k_cpu_s: r.incremental_cpu_s,
+    build_300k_s: r.build_s,
+  };
 }
 
 /**

@@ -90,18 +90,19 @@ export interface HandoffTicket {
   history: HandoffEvent[];
 }
 
-export interface NewHandoff {
-  space: string;
-  conversationKey: string;
-  conversationId: string;
-  origin: HandoffOrigin;
-  asker?: string;
-  question: string;
-  draftAnswer?: string;
-  sources?: SourceRef[];
-  answerId?: string;
-  reason: HandoffReason;
-}
+/** What a new ticket is made from: the ticket's own fields, sources optional. */
+export type NewHandoff = Pick<
+  HandoffTicket,
+  | 'space'
+  | 'conversationKey'
+  | 'conversationId'
+  | 'origin'
+  | 'asker'
+  | 'question'
+  | 'draftAnswer'
+  | 'answerId'
+  | 'reason'
+> & { sources?: SourceRef[] };
 
 /**
  * What the answer pipeline and the surfaces need from the handoff module. The full module

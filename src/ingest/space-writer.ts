@@ -91,11 +91,11 @@ export class SpaceWriter {
       this.sealed[i] = true;
       this.sizes[i] = -1;
     }
-    for (const i of touched)
-      this.shards[i] = LexicalShardWriter.fromJSON(fs.readFileSync(this.prev(lexicalShardFile(i)), 'utf8'));
-    for (const [i, labels] of spec.deletes) {
-      const shard = this.shards[i];
-      shard?.remove(labels);
+    const deletes = new Map(spec.deletes);
+    for (const i of touched) {
+      const patch = LexicalShardWriter.fromJSON(fs.readFileSync(this.prev(lexicalShardFile(i)), 'utf8'));
+      patch.remove(deletes.get(i) ?? []);
+      this.shards[i] = patch;
     }
   }
 

@@ -36,18 +36,17 @@ interface ShardJSON {
   serializationVersion: number;
 }
 
-/** What the space writer needs of a shard it builds or patches. */
+/** What the space writer needs of a shard it builds (add only) or patches (add and remove). */
 export interface ShardWriter {
   readonly size: number;
   add(docs: readonly LexicalDoc[]): void;
-  remove(labels: Iterable<number>): void;
   toJSON(): string;
 }
 
 /** A new shard, built from scratch (a build or a rebuild): flat posting lists per term. */
 export class LexicalShardWriter implements ShardWriter {
   /** Continue from a shard file as minisearch (or this writer) wrote it: see ShardPatch. */
-  static fromJSON(json: string): ShardWriter {
+  static fromJSON(json: string): ShardWriter & { remove(labels: Iterable<number>): void } {
     return ShardPatch.parse(json);
   }
 
@@ -68,8 +67,6 @@ export class LexicalShardWriter implements ShardWriter {
   private readonly seen = new Set<string>();
   private tf = new Int32Array(1024);
   private readonly touched: number[] = [];
-  /** Documents were removed whose postings are still listed (dropped when writing). */
-  private dirty = false;
 
   get size(): number {
     return this.documentCount;
@@ -135,51 +132,8 @@ export class LexicalShardWriter implements ShardWriter {
     return t;
   }
 
-  /** Remove documents by label, as minisearch's discard() followed by a vacuum; unknown labels are ignored. */
-  remove(labels: Iterable<number>): void {
-    const wanted = new Set(labels);
-    if (wanted.size === 0) return;
-    for (const [shortId, label] of this.documentIds) {
-      if (!wanted.has(label)) continue;
-      const lengths = this.fieldLength.get(shortId) ?? [];
-      lengths.forEach((length, field) => {
-        const count = this.documentCount;
-        if (count === 1) this.averageFieldLength[field] = 0;
-        else
-          this.averageFieldLength[field] =
-            ((this.averageFieldLength[field] as number) * count - length) / (count - 1);
-      });
-      this.documentIds.delete(shortId);
-      this.fieldLength.delete(shortId);
-      this.documentCount -= 1;
-      this.dirty = true;
-    }
-  }
-
-  /** Drop postings of documents that are gone (minisearch's vacuum). */
-  private vacuum(): void {
-    if (!this.dirty) return;
-    for (let slot = 0; slot < this.postings.length; slot++) {
-      const p = this.postings[slot];
-      if (!p) continue;
-      let n = 0;
-      for (let i = 0; i < p.ids.length; i++) {
-        const id = p.ids[i] as number;
-        if (!this.documentIds.has(id)) continue;
-        p.ids[n] = id;
-        p.tfs[n] = p.tfs[i] as number;
-        n++;
-      }
-      p.ids.length = n;
-      p.tfs.length = n;
-      if (n === 0) this.postings[slot] = undefined;
-    }
-    this.dirty = false;
-  }
-
   /** The shard in minisearch's JSON format. */
   toJSON(): string {
-    this.vacuum();
     const ids: string[] = [];
     for (const [k, v] of this.documentIds) ids.push(`"${k}":${v}`);
     const lengths: string[] = [];
@@ -192,8 +146,6 @@ export class LexicalShardWriter implements ShardWriter {
     ];
     let sep = '';
     for (let t = 0; t < this.terms.length; t++) {
-      // A term whose every document is gone is left out, as minisearch's vacuum deletes it.
-      if (!this.postings[t * FIELD_COUNT] && !this.postings[t * FIELD_COUNT + 1]) continue;
       let entry = `${sep}[${JSON.stringify(this.terms[t])},{`;
       let fieldSep = '';
       for (let f = 0; f < FIELD_COUNT; f++) {

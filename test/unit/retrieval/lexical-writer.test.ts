@@ -170,8 +170,9 @@ describe('LexicalShardWriter writes the shard minisearch would', () => {
     const docs = randomDocs(7, 10);
     const writer = new LexicalShardWriter();
     writer.add(docs);
-    writer.remove(docs.map((d) => d.label));
-    const shard = LexicalShard.fromJSON(writer.toJSON());
+    const patch = LexicalShardWriter.fromJSON(writer.toJSON());
+    patch.remove(docs.map((d) => d.label));
+    const shard = LexicalShard.fromJSON(patch.toJSON());
     expect(shard.size).toBe(0);
     expect(shard.search('refund', 5)).toEqual([]);
   });
