@@ -543,9 +543,9 @@ async function applyPlan(
     lexicalDocs,
   );
   try {
-    // The writer needs only the chunks, not the vectors: hand it everything now, so it indexes
-    // and writes (in its thread) while this thread embeds and inserts, and is done by the end.
-    for (let i = 0; i < fresh.length; i += EMBED_BATCH) writer.add(fresh.slice(i, i + EMBED_BATCH));
+    // The writer needs only the chunks, not the vectors: embedAndInsert hands it every fresh
+    // record as soon as the first batches are out to the embedder, so it indexes and writes (in
+    // its thread) while this thread inserts, and is done by the end.
     // Vectors: a new space (or a full build) gets a base HNSW of every chunk. An incremental run
     // never loads or rewrites the previous base: it hard-links the existing segments, writes the
     // fresh chunks as one small delta and tombstones the deleted labels (vector-segments.ts).
@@ -641,7 +641,10 @@ async function embedToArrays(
   return { labels, vectors };
 }
 
-/** Embed and insert the fresh chunks, embedding up to EMBED_AHEAD batches ahead of the insertion. */
+/**
+ * Hand the fresh records to the writer, and embed and insert them, embedding up to EMBED_AHEAD
+ * batches ahead of the insertion.
+ */
 async function embedAndInsert(
   fresh: WriterRecord[],
   embedder: Embedder,
@@ -660,6 +663,9 @@ async function embedAndInsert(
     }
   };
   fill();
+  // Copying the records to the writer thread takes this thread about 1 s at 100,000 chunks: done
+  // while the first batches are being embedded, it no longer delays the first insertion.
+  for (let i = 0; i < fresh.length; i += EMBED_BATCH) writer.add(fresh.slice(i, i + EMBED_BATCH));
   for (let i = 0; i < fresh.length; i += EMBED_BATCH) {
     const embedded = await (ahead.shift() as Promise<number[][]>);
     // An embedder that works off this thread (a worker, a remote API) embeds the next batches
