@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Chunk, DocSection, LoadedDoc } from '../domain/documents.js';
 import { splitUnits } from '../text/sentences.js';
 import { estimateTokens } from '../text/token-estimate.js';
@@ -54,11 +54,14 @@ function packSection(text: string, { target, max, overlap }: Limits): SectionPie
     // The overlap must not push the piece over maxTokens: drop its oldest sentences first.
     while (k < i && overlapTokens + tokens > max) overlapTokens -= units[k++]?.tokens ?? 0;
     const newStart = units[i]?.start ?? 0;
-    // Estimates are not additive (the text between sentences has tokens too): check the joined text and
-    // drop overlap first, then trailing sentences, until the piece fits.
+    // The units tile the text and the estimate is subadditive (every run is rounded up on its own,
+    // and a mark costs no more after its real predecessor than at a start), so a piece whose units
+    // sum to at most max fits. Otherwise check the joined text and drop overlap first, then
+    // trailing sentences, until the piece fits.
     const pieceText = () =>
       text.slice(k < i ? (units[k]?.start ?? newStart) : newStart, units[j - 1]?.end ?? newStart);
-    while (estimateTokens(pieceText().trim()) > max && (k < i || j > i + 1)) {
+    const summed = overlapTokens + tokens;
+    while (summed > max && estimateTokens(pieceText().trim()) > max && (k < i || j > i + 1)) {
       if (k < i) k++;
       else j--;
     }
@@ -97,7 +100,7 @@ function overlapStart(
 }
 
 export function chunkId(space: string, source: string, text: string): string {
-  return createHash('sha256').update(`${space}\0${source}\0${text}`).digest('hex').slice(0, 24);
+  return hash('sha256', `${space}\0${source}\0${text}`).slice(0, 24);
 }
 
 /** Split a loaded document into chunks; never across a section (heading section, PDF page, FAQ pair). */

@@ -12,9 +12,13 @@
  * - other scripts (Cyrillic, Greek, Arabic, emoji halves…) about half a token per code unit.
  * Agreement with cl100k_base is within ±25% on English, Chinese and mixed samples (see tests).
  * `start`/`end` let callers measure a slice without allocating it.
+ *
+ * Counted in integer twentieths of a token (exact, unlike sums of 1.1 in floating point), so the
+ * estimate is subadditive: a text never costs more than the sum of its parts. The chunker relies
+ * on that to skip re-measuring a piece whose sentences already fit.
  */
 export function estimateTokens(text: string, start = 0, end = text.length): number {
-  let tokens = 0;
+  let units = 0; // twentieths of a token
   let letters = 0;
   let digits = 0;
   let prev = -1;
@@ -29,34 +33,38 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
     } else if (c >= 48 && c <= 57) {
       digits++;
     } else {
-      if (letters > 0) tokens += Math.ceil(letters / 10);
-      if (digits > 0) tokens += Math.ceil(digits / 3);
+      if (letters > 0) units += ONE * Math.ceil(letters / 10);
+      if (digits > 0) units += ONE * Math.ceil(digits / 3);
       letters = 0;
       digits = 0;
-      tokens += weight(c, prev);
+      units += weight(c, prev);
     }
     // A letter/digit switch ("A10234", "1Z999AA") ends the other run.
     if (letters > 0 && digits > 0) {
       if (c >= 48 && c <= 57) {
-        tokens += Math.ceil(letters / 10);
+        units += ONE * Math.ceil(letters / 10);
         letters = 0;
       } else {
-        tokens += Math.ceil(digits / 3);
+        units += ONE * Math.ceil(digits / 3);
         digits = 0;
       }
     }
     prev = c;
   }
-  if (letters > 0) tokens += Math.ceil(letters / 10);
-  if (digits > 0) tokens += Math.ceil(digits / 3);
-  // Rounded up so that the estimate of a text is never more than the sum over its sentences.
-  return Math.ceil(tokens);
+  if (letters > 0) units += ONE * Math.ceil(letters / 10);
+  if (digits > 0) units += ONE * Math.ceil(digits / 3);
+  // Rounded up, so that the estimate of a text is never more than the sum over its sentences.
+  return Math.ceil(units / ONE);
 }
 
+/** One token in the integer units estimateTokens counts in. */
+const ONE = 20;
+
+/** Cost of a non-letter, non-digit code unit, in twentieths of a token. */
 function weight(c: number, prev: number): number {
   if (c === 32 || c === 9 || c === 13 || c === 0xa0) return 0; // absorbed by the next word
-  if (c === 10) return prev === 10 ? 0 : 1;
-  if (c < 128) return c === prev ? 0.25 : 1;
+  if (c === 10) return prev === 10 ? 0 : ONE;
+  if (c < 128) return c === prev ? ONE / 4 : ONE;
   if (
     (c >= 0x4e00 && c <= 0x9fff) ||
     (c >= 0x3400 && c <= 0x4dbf) ||
@@ -64,8 +72,8 @@ function weight(c: number, prev: number): number {
     (c >= 0xac00 && c <= 0xd7af) ||
     (c >= 0xf900 && c <= 0xfaff)
   ) {
-    return 1.1;
+    return (ONE * 11) / 10; // 1.1 tokens
   }
-  if ((c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xffef)) return 1; // CJK punctuation
-  return 0.5;
+  if ((c >= 0x3000 && c <= 0x303f) || (c >= 0xff00 && c <= 0xffef)) return ONE; // CJK punctuation
+  return ONE / 2;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,8 @@ export function cacheFileName(embedderId: string): string {
 
 function cacheKey(embedderId: string, text: string): string {
   // 'binary' is Node's alias of latin1: one char per byte, the cheapest string form of 32 bytes.
-  return createHash('sha256').update(`${embedderId}\0${text}`).digest('binary');
+  // One-shot crypto.hash: half the cost of a Hash object per text (a build keys 100,000 texts).
+  return hash('sha256', `${embedderId}\0${text}`, 'binary');
 }
 
 /** Parse a whole cache file at once; vectors are views into the one buffer (no per-record copies). */

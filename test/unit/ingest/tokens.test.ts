@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { getEncoding } from 'js-tiktoken';
 import { describe, expect, it } from 'vitest';
 import { estimateTokens } from '../../../src/text/token-estimate.js';
@@ -41,5 +42,23 @@ describe('estimateTokens', () => {
     expect(estimateTokens(text, 0, 12)).toBe(estimateTokens('Hello world.'));
     const parts = estimateTokens(text, 0, 13) + estimateTokens(text, 13, 20) + estimateTokens(text, 20);
     expect(estimateTokens(text)).toBeLessThanOrEqual(parts);
+  });
+
+  // The chunker skips re-measuring a piece whose sentences' estimates sum to at most maxTokens.
+  it('is subadditive for any text cut anywhere (property), with no floating-point drift', () => {
+    const char = fc.constantFrom(...'aZé09 .-|\n\t一中あ한。，😀'.split(''));
+    const text = fc.array(char, { maxLength: 200 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 6 }), (t, cuts) => {
+        const at = [...new Set([0, ...cuts.map((c) => c % (t.length + 1)), t.length])].sort((a, b) => a - b);
+        let sum = 0;
+        for (let i = 1; i < at.length; i++) sum += estimateTokens(t, at[i - 1], at[i]);
+        expect(estimateTokens(t)).toBeLessThanOrEqual(sum);
+      }),
+      { numRuns: 2000 },
+    );
+    // 14 + 14 + 1 tokens; summing 1.1 per ideograph in floating point once made the whole 30.
+    const whole = 'A0a0A0a a0 a0a.\n| 一一一一一一一一一一。\n- ';
+    expect(estimateTokens(whole)).toBe(29);
   });
 });
