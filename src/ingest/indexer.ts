@@ -663,8 +663,9 @@ async function embedAndInsert(
     }
   };
   fill();
-  // Copying the records to the writer thread takes this thread about 1 s at 100,000 chunks: done
-  // while the first batches are being embedded, it no longer delays the first insertion.
+  // Copying the records to the writer thread is work for this thread (a large part of a second at
+  // 100,000 chunks): done while the first batches are being embedded, it overlaps them instead of
+  // delaying the first insertion.
   for (let i = 0; i < fresh.length; i += EMBED_BATCH) writer.add(fresh.slice(i, i + EMBED_BATCH));
   for (let i = 0; i < fresh.length; i += EMBED_BATCH) {
     const embedded = await (ahead.shift() as Promise<number[][]>);
