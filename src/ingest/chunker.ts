@@ -54,19 +54,11 @@ function packSection(text: string, { target, max, overlap }: Limits): SectionPie
     // The overlap must not push the piece over maxTokens: drop its oldest sentences first.
     while (k < i && overlapTokens + tokens > max) overlapTokens -= units[k++]?.tokens ?? 0;
     const newStart = units[i]?.start ?? 0;
-    // The units tile the text and the estimate is subadditive (every run is rounded up on its own,
-    // and a mark costs no more after its real predecessor than at a start), so a piece whose units
-    // sum to at most max fits. Otherwise check the joined text and drop overlap first, then
-    // trailing sentences, until the piece fits.
-    const pieceText = () =>
-      text.slice(k < i ? (units[k]?.start ?? newStart) : newStart, units[j - 1]?.end ?? newStart);
-    const summed = overlapTokens + tokens;
-    while (summed > max && estimateTokens(pieceText().trim()) > max && (k < i || j > i + 1)) {
-      if (k < i) k++;
-      else j--;
-    }
+    // No re-measuring of the joined text: the units tile it and the estimate is subadditive, so a
+    // piece whose units sum to at most max fits, and the loops above ensure they do (several units
+    // join only within target; splitUnits cuts a longer sentence down to pieces within target).
     const start = k < i ? (units[k]?.start ?? newStart) : newStart;
-    const raw = pieceText();
+    const raw = text.slice(start, units[j - 1]?.end ?? newStart);
     const trimmed = raw.trim();
     const lead = raw.length - raw.trimStart().length;
     if (text.slice(newStart, units[j - 1]?.end).trim() !== '') {

@@ -543,9 +543,7 @@ async function applyPlan(
     lexicalDocs,
   );
   try {
-    // The writer needs only the chunks, not the vectors: embedAndInsert hands it every fresh
-    // record as soon as the first batches are out to the embedder, so it indexes and writes (in
-    // its thread) while this thread inserts, and is done by the end.
+    // The writer needs only the chunks: embedAndInsert hands them over as it starts embedding.
     // Vectors: a new space (or a full build) gets a base HNSW of every chunk. An incremental run
     // never loads or rewrites the previous base: it hard-links the existing segments, writes the
     // fresh chunks as one small delta and tombstones the deleted labels (vector-segments.ts).

@@ -33,8 +33,8 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
     } else if (c >= 48 && c <= 57) {
       digits++;
     } else {
-      if (letters > 0) units += ONE * Math.ceil(letters / 10);
-      if (digits > 0) units += ONE * Math.ceil(digits / 3);
+      if (letters > 0) units += run(letters, 10);
+      if (digits > 0) units += run(digits, 3);
       letters = 0;
       digits = 0;
       units += weight(c, prev);
@@ -42,23 +42,26 @@ export function estimateTokens(text: string, start = 0, end = text.length): numb
     // A letter/digit switch ("A10234", "1Z999AA") ends the other run.
     if (letters > 0 && digits > 0) {
       if (c >= 48 && c <= 57) {
-        units += ONE * Math.ceil(letters / 10);
+        units += run(letters, 10);
         letters = 0;
       } else {
-        units += ONE * Math.ceil(digits / 3);
+        units += run(digits, 3);
         digits = 0;
       }
     }
     prev = c;
   }
-  if (letters > 0) units += ONE * Math.ceil(letters / 10);
-  if (digits > 0) units += ONE * Math.ceil(digits / 3);
+  if (letters > 0) units += run(letters, 10);
+  if (digits > 0) units += run(digits, 3);
   // Rounded up, so that the estimate of a text is never more than the sum over its sentences.
   return Math.ceil(units / ONE);
 }
 
 /** One token in the integer units estimateTokens counts in. */
 const ONE = 20;
+
+/** A run of `n` letters or digits, at `per` characters a token, rounded up on its own. */
+const run = (n: number, per: number): number => ONE * Math.ceil(n / per);
 
 /** Cost of a non-letter, non-digit code unit, in twentieths of a token. */
 function weight(c: number, prev: number): number {
