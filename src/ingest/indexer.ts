@@ -40,6 +40,7 @@ import { cleanupVersions } from './retention.js';
 import { type KnowledgeFile, scanKnowledge } from './scan.js';
 import type { SpaceWriterSpec, WriterRecord } from './space-writer.js';
 import { inlineSpaceWriter, type SpaceWriterHandle, SpaceWriterThread } from './space-writer-thread.js';
+import { EMBED_AHEAD, EMBED_BATCH, type StreamedSpace, streamFreshSpace } from './stream-build.js';
 
 export interface IndexOptions {
   knowledgeDir: string;
@@ -63,11 +64,8 @@ export interface IndexOptions {
   writerFault?: SpaceWriterSpec['fault'];
 }
 
-const EMBED_BATCH = 512;
 /** A run whose own change passes MERGE_RATIO of max(base, this) writes a new base, not a delta. */
 const FOLD_MIN_BASE = 10_000;
-/** Batches being embedded while one is inserted. */
-const EMBED_AHEAD = 3;
 /** Lexical documents to (re)index below which the writer runs inline (a thread costs ~0.3 s to start). */
 const WORKER_MIN_DOCS = 3000;
 
@@ -158,8 +156,18 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   const spaces = new Map<string, { plan: SpacePlan; prevSpaceDir: string | null }>();
   const prevSpaces = new Set(Object.keys(prevMeta?.spaces ?? {}));
 
+  // A full build of a space of many files streams: its files load in the helper thread while
+  // this thread already embeds and inserts their chunks (stream-build.ts). It is planned and
+  // applied in one go, below.
+  const streamed = new Set(
+    [...bySpace]
+      .filter(([, files]) => full && writerMode !== 'inline' && files.length >= HELPER_MIN_FILES)
+      .map(([space]) => space),
+  );
+  if (streamed.size > 0) thread.get();
   let loaded = 0;
   for (const [space, files] of bySpace) {
+    if (streamed.has(space)) continue;
     const prevSpaceDir = !full && prevDir && prevSpaces.has(space) ? layout.space(prevDir, space) : null;
     const plan = await planSpace(
       space,
@@ -215,8 +223,43 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
     },
   };
   try {
-    const totalFresh = [...spaces.values()].reduce((n, s) => n + s.plan.fresh.length, 0);
+    let totalFresh = [...spaces.values()].reduce((n, s) => n + s.plan.fresh.length, 0);
     let indexed = 0;
+    for (const space of streamed) {
+      const files = bySpace.get(space) as KnowledgeFile[];
+      const spaceDir = layout.space(tmpDir, space);
+      let loading = true;
+      const s = await streamFreshSpace({
+        files,
+        embedder,
+        hnsw: opts.hnsw,
+        thread: thread.get(),
+        spaceDir,
+        ...(opts.lexicalShardTarget ? { lexicalShardTarget: opts.lexicalShardTarget } : {}),
+        ...(opts.writerFault ? { fault: opts.writerFault } : {}),
+        skipped,
+        onLoaded: () => progress({ phase: 'load', done: ++loaded, total: scan.files.length }),
+        onLoadDone: (chunks) => {
+          loading = false;
+          totalFresh += chunks;
+        },
+        onIndexed: (n) => {
+          indexed += n;
+          textsEmbedded += n;
+          // While loading, the load phase is what progress shows.
+          if (!loading) progress({ phase: 'index', done: indexed, total: totalFresh });
+        },
+      });
+      const due = mergeDue(await writeStreamedSpace(space, spaceDir, s, opts.onProgress));
+      meta.spaces[space] = {
+        documents: s.documents,
+        chunks: s.chunkCount,
+        ...(due ? { mergeDue: true } : {}),
+      };
+      summary.added += s.added;
+      summary.documents += s.documents;
+      summary.chunks += s.chunkCount;
+    }
     for (const [space, { plan, prevSpaceDir }] of spaces) {
       const spaceDir = layout.space(tmpDir, space);
       let due = false;
@@ -255,6 +298,44 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   summary.embedded = embedder.stats ? embedder.stats().misses - missesBefore : textsEmbedded;
   progress({ phase: 'done', done: 1, total: 1 });
   return { ...summary, skipped, ms: Date.now() - started, version };
+}
+
+/** Write a streamed space's base HNSW, lexical shards and segments (closing its writer), and manifest. */
+async function writeStreamedSpace(
+  space: string,
+  spaceDir: string,
+  s: StreamedSpace,
+  onProgress: IndexOptions['onProgress'],
+): Promise<VectorSegmentsManifest> {
+  const vectors: VectorSegmentsManifest = {
+    base: newSegmentFile('hnsw', 'bin'),
+    baseCount: s.chunkCount,
+    deltas: [],
+    tombstones: [],
+  };
+  const manifest: Omit<SpaceManifest, 'files'> = {
+    space,
+    nextLabel: s.chunkCount,
+    segments: [],
+    skipped: s.skippedFiles,
+    deadRecords: 0,
+    lexicalShards: s.shardCount,
+    vectors,
+  };
+  onProgress?.({ phase: 'write', done: 0, total: 1, message: space });
+  fs.mkdirSync(spaceDir, { recursive: true }); // the writer thread may not have made it yet
+  try {
+    const [written] = await Promise.all([
+      s.writer.close(),
+      s.vectors.saveAsync(path.join(spaceDir, vectors.base)),
+    ]);
+    manifest.segments = written.segments;
+  } catch (err) {
+    s.writer.abort();
+    throw err;
+  }
+  writeManifest(spaceDir, manifest, s.files, () => []);
+  return vectors;
 }
 
 interface SpacePlan {

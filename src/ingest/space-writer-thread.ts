@@ -21,6 +21,15 @@ export interface SpaceWriterHandle {
   abort(): void;
 }
 
+/** A writer job in the thread, which can also index chunks the thread loaded itself. */
+export interface ThreadWriterHandle extends SpaceWriterHandle {
+  /**
+   * Add, as fresh records, the chunks the thread kept when it loaded these files (load with
+   * `keep`), labelled from each file's first label; sorted by shard in the thread.
+   */
+  adopt(files: Array<[source: string, firstLabel: number]>): void;
+}
+
 export function inlineSpaceWriter(spec: SpaceWriterSpec): SpaceWriterHandle {
   const writer = new SpaceWriter(spec);
   return {
@@ -108,7 +117,7 @@ export class SpaceWriterThread {
     return new SpaceWriterThread(spawnWorker(new URL('./space-writer-worker.js', import.meta.url)));
   }
 
-  open(spec: SpaceWriterSpec): SpaceWriterHandle {
+  open(spec: SpaceWriterSpec): ThreadWriterHandle {
     const id = this.nextJob++;
     const job: Job = { error: this.dead, done: null };
     this.jobs.set(id, job);
@@ -120,6 +129,10 @@ export class SpaceWriterThread {
       add: (records) => {
         if (job.error) throw job.error;
         this.post({ type: 'add', job: id, records });
+      },
+      adopt: (files) => {
+        if (job.error) throw job.error;
+        this.post({ type: 'adopt', job: id, files });
       },
       check: () => {
         if (job.error) throw job.error;
@@ -138,13 +151,16 @@ export class SpaceWriterThread {
     };
   }
 
-  /** Read, hash, parse and chunk files in the thread (see loadFiles). */
-  load(files: LoadRequest[], fault?: 'throw' | 'exit'): Promise<LoadResult[]> {
+  /**
+   * Read, hash, parse and chunk files in the thread (see loadFiles). With `keep`, the thread also
+   * keeps each file's chunks for a writer job to adopt (a streamed build).
+   */
+  load(files: LoadRequest[], fault?: 'throw' | 'exit', keep = false): Promise<LoadResult[]> {
     return new Promise((resolve, reject) => {
       if (this.dead) return reject(this.dead);
       const id = this.nextJob++;
       this.loads.set(id, { resolve, reject });
-      this.post({ type: 'load', job: id, files, ...(fault ? { fault } : {}) });
+      this.post({ type: 'load', job: id, files, ...(keep ? { keep } : {}), ...(fault ? { fault } : {}) });
     });
   }
 

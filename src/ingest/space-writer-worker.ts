@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import type { Chunk } from '../domain/documents.js';
+import { lexicalShardOf } from '../retrieval/lexical.js';
 import { osThreadId } from '../retrieval/worker-spawn.js';
 import type { LoadRequest, LoadResult } from './load-chunk.js';
 import { SpaceWriter, type SpaceWriterSpec, type WriterRecord } from './space-writer.js';
@@ -9,7 +11,9 @@ export type WriterRequest =
   | { type: 'open'; job: number; spec: SpaceWriterSpec }
   | { type: 'add'; job: number; records: WriterRecord[] }
   | { type: 'close'; job: number }
-  | { type: 'load'; job: number; files: LoadRequest[]; fault?: 'throw' | 'exit' };
+  | { type: 'load'; job: number; files: LoadRequest[]; keep?: boolean; fault?: 'throw' | 'exit' }
+  /** Index, as fresh records of the job, the chunks this thread loaded (kept) for these files. */
+  | { type: 'adopt'; job: number; files: Array<[source: string, firstLabel: number]> };
 
 export type WriterReply =
   | { type: 'thread'; job: 0; tid: number | null }
@@ -25,6 +29,11 @@ port.postMessage({ type: 'thread', job: 0, tid: osThreadId() } satisfies WriterR
 
 const writers = new Map<number, SpaceWriter>();
 const failed = new Set<number>();
+/**
+ * Chunks of files loaded with `keep` (a streamed build), until a job adopts them: the main thread
+ * then sends only labels, not the chunks back.
+ */
+const kept = new Map<string, Chunk[]>();
 
 // Loaders (PDF, HTML, ...) are imported on first use: a run that only patches shards never needs them.
 let loader: Promise<typeof import('./load-chunk.js')> | null = null;
@@ -36,7 +45,11 @@ async function load(msg: Extract<WriterRequest, { type: 'load' }>): Promise<void
     loader ??= import('./load-chunk.js');
     const { loadAndChunk } = await loader;
     const results: LoadResult[] = [];
-    for (const req of msg.files) results.push(await loadAndChunk(req, (abs) => fs.readFileSync(abs)));
+    for (const req of msg.files) {
+      const result = await loadAndChunk(req, (abs) => fs.readFileSync(abs));
+      if (msg.keep && result.kind === 'chunks') kept.set(req.file.source, result.chunks);
+      results.push(result);
+    }
     port?.postMessage({ type: 'loaded', job: msg.job, results } satisfies WriterReply);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
@@ -49,9 +62,13 @@ async function load(msg: Extract<WriterRequest, { type: 'load' }>): Promise<void
   }
 }
 
+// Load requests run one after another, in order: interleaved, every request would finish only
+// near the end of all of them, and a streamed build needs the first files first.
+let loading: Promise<void> = Promise.resolve();
+
 port.on('message', (msg: WriterRequest) => {
   if (msg.type === 'load') {
-    void load(msg);
+    loading = loading.then(() => load(msg));
     return;
   }
   if (failed.has(msg.job)) return;
@@ -64,6 +81,16 @@ port.on('message', (msg: WriterRequest) => {
     if (!writer) throw new Error(`no open space writer job ${msg.job}`);
     if (msg.type === 'add') {
       writer.add(msg.records);
+    } else if (msg.type === 'adopt') {
+      // One shard at a time: each is written (and dropped) as soon as the next one starts.
+      const records = adopt(msg.files, writer.shardCount);
+      let start = 0;
+      for (let i = 1; i <= records.length; i++) {
+        if (i === records.length || records[i]?.shard !== records[start]?.shard) {
+          writer.add(records.slice(start, i));
+          start = i;
+        }
+      }
     } else {
       writers.delete(msg.job);
       port.postMessage({ type: 'closed', job: msg.job, result: writer.finish() } satisfies WriterReply);
@@ -81,3 +108,17 @@ port.on('message', (msg: WriterRequest) => {
     } satisfies WriterReply);
   }
 });
+
+/** The kept chunks of `files` as records labelled from each file's first label, sorted by shard. */
+function adopt(files: Array<[source: string, firstLabel: number]>, shardCount: number): WriterRecord[] {
+  const records: WriterRecord[] = [];
+  for (const [source, first] of files) {
+    const chunks = kept.get(source);
+    if (!chunks) throw new Error(`no loaded chunks kept for ${source}`);
+    kept.delete(source);
+    const shard = lexicalShardOf(source, shardCount);
+    for (const [i, chunk] of chunks.entries()) records.push({ label: first + i, shard, chunk });
+  }
+  // A stable sort: within a shard, records stay in label order.
+  return records.sort((a, b) => a.shard - b.shard);
+}

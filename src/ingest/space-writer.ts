@@ -75,6 +75,10 @@ export class SpaceWriter {
     else if (spec.mode === 'rebuild') this.openRebuild();
   }
 
+  get shardCount(): number {
+    return this.spec.shardCount;
+  }
+
   private prev(name: string): string {
     if (!this.spec.prevSpaceDir) throw new Error(`${this.spec.mode} mode needs the previous space`);
     return path.join(this.spec.prevSpaceDir, name);

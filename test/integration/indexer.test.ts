@@ -321,3 +321,96 @@ describe('index format 1 (one lexical.json)', () => {
     fs.rmSync(base, { recursive: true, force: true });
   });
 });
+
+describe('a streamed full build (files load in the helper thread while this thread inserts)', () => {
+  const base = tmpDir();
+  const kb = path.join(base, 'knowledge');
+  const FILES = 200; // 3 chunks each: more than one embedding batch (512) before loading ends
+  const fileText = (i: number) =>
+    `# Guide ${i}\n\n## Scope\n\nGuide ${i} covers code QV${3000 + i} for parcels.\n\n## Refunds\n\nRefund rule ${i}: money back within ${i % 30} days.\n\n## Contacts\n\nDesk ${i} answers on weekdays.\n`;
+  beforeAll(() => {
+    writeFiles(kb, {
+      ...Object.fromEntries(Array.from({ length: FILES }, (_, i) => [`g-${i}.md`, fileText(i)])),
+      'broken.pdf': 'not a pdf at all',
+      'blank.md': '   \n',
+    });
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  const build = async (writer: 'worker' | 'inline', idx: string) => {
+    const events: string[] = [];
+    const inner = createLocalEmbedder();
+    const embedder = {
+      ...inner,
+      embedDocuments: (texts: string[]) => {
+        events.push('embed');
+        return inner.embedDocuments(texts);
+      },
+    };
+    const summary = await runIndex({
+      knowledgeDir: kb,
+      indexDir: idx,
+      embedder,
+      hnsw,
+      maxFileBytes: 1 << 20,
+      lexicalShardTarget: 50,
+      writer,
+      onProgress: (p) => events.push(p.phase),
+    });
+    return { summary, events, spaceDir: layout.space(layout.version(idx, summary.version), 'default') };
+  };
+  const segmentRecords = (dir: string) =>
+    fs
+      .readdirSync(dir)
+      .filter((n) => n.startsWith('seg-'))
+      .flatMap((n) => fs.readFileSync(path.join(dir, n), 'utf8').split('\n').filter(Boolean))
+      .map((line) => JSON.parse(line) as { label: number })
+      .sort((a, b) => a.label - b.label);
+
+  it('embeds before loading ends, and writes the same index as loading first', async () => {
+    const streamed = await build('worker', path.join(base, 'streamed'));
+    const plain = await build('inline', path.join(base, 'plain'));
+    // Streamed: chunks were sent to the embedder while files were still loading; plain: never.
+    const lastLoad = (events: string[]) => events.lastIndexOf('load');
+    expect(streamed.events.indexOf('embed')).toBeLessThan(lastLoad(streamed.events));
+    expect(plain.events.indexOf('embed')).toBeGreaterThan(lastLoad(plain.events));
+    // Progress moves forward in both: load, then index, never back to load.
+    const phases = (events: string[]) =>
+      events.filter((e) => e !== 'embed').filter((e, i, all) => e !== all[i - 1]);
+    expect(phases(streamed.events)).toEqual(['scan', 'load', 'index', 'write', 'done']);
+    expect(phases(plain.events)).toEqual(['scan', 'load', 'index', 'write', 'done']);
+
+    const { version: _v1, ms: _m1, ...a } = streamed.summary;
+    const { version: _v2, ms: _m2, ...b } = plain.summary;
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ documents: FILES, chunks: 3 * FILES, added: FILES });
+    expect(a.skipped.map((s) => s.path).sort()).toEqual(['blank.md', 'broken.pdf']);
+    // Same labels, files, skipped list and shard count; byte-identical lexical shards; same records.
+    const ma = readManifest(streamed.spaceDir);
+    const mb = readManifest(plain.spaceDir);
+    expect({ ...ma, segments: [], vectors: null }).toEqual({ ...mb, segments: [], vectors: null });
+    expect(ma.lexicalShards).toBe(lexicalShardCount(3 * FILES, 50));
+    expect(Object.keys(ma.skipped ?? {}).sort()).toEqual(['blank.md', 'broken.pdf']);
+    for (let i = 0; i < (ma.lexicalShards ?? 1); i++) {
+      const name = `lexical-${i}.json`;
+      expect(fs.readFileSync(path.join(streamed.spaceDir, name), 'utf8'), name).toBe(
+        fs.readFileSync(path.join(plain.spaceDir, name), 'utf8'),
+      );
+    }
+    expect(segmentRecords(streamed.spaceDir)).toEqual(segmentRecords(plain.spaceDir));
+    // Every label has its chunk's vector, and each guide is found by its code.
+    const open = (name: string) =>
+      openIndex({ indexDir: path.join(base, name), embedder: createLocalEmbedder(), hnsw });
+    const index = open('streamed');
+    const [sa, sb] = [index.space('default'), open('plain').space('default')];
+    for (const label of [0, 1, 299, 3 * FILES - 1])
+      expect(sa?.vectors.vector(label)).toEqual(sb?.vectors.vector(label));
+    for (const i of [0, 101, FILES - 1]) {
+      const hits = await index.search(`code QV${3000 + i}`, { space: 'default', k: 3, mode: 'lexical' });
+      expect(hits[0]?.chunk.source).toBe(`g-${i}.md`);
+    }
+    // The next run reads nothing: the skipped files are remembered until they change.
+    const again = await build('worker', path.join(base, 'streamed'));
+    expect(again.summary).toMatchObject({ added: 0, updated: 0, version: streamed.summary.version });
+  });
+});
