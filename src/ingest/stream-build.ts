@@ -2,7 +2,7 @@ import type { SkippedFile } from '../domain/documents.js';
 import type { HnswParams } from '../retrieval/hnsw-store.js';
 import { HnswStore } from '../retrieval/hnsw-store.js';
 import type { ManifestEntry } from '../retrieval/index-files.js';
-import { lexicalShardCount } from '../retrieval/lexical.js';
+import { lexicalShardCount, sourceHash } from '../retrieval/lexical.js';
 import type { SpaceManifest } from '../retrieval/space-index.js';
 import type { Embedder } from '../retrieval/types.js';
 import type { LoadResult } from './load-chunk.js';
@@ -53,14 +53,22 @@ export interface StreamOptions {
  *
  * The plain path loads every file, then embeds and inserts: the HNSW insertion, the longest part
  * of a build and one that only this thread can do, would wait seconds for loading. Here the
- * helper thread loads (and keeps) the files while this thread takes their chunks in file order as
+ * helper thread loads (and keeps) the files while this thread takes their chunks in order as
  * they arrive, assigns labels, and embeds and inserts them; loading is the helper's alone, at
  * normal priority, until it ends. Then the shard count is known (it depends on the chunk count),
  * the lexical writer job opens in the same thread, at low priority, and adopts the chunks it
  * loaded: only labels cross back, never the chunks.
  */
 export async function streamFreshSpace(opts: StreamOptions): Promise<StreamedSpace> {
-  const { files, embedder, thread } = opts;
+  const { embedder, thread } = opts;
+  // Files load, and their chunks are labelled and inserted, in the order of their path's hash, not
+  // the scan's: the scan's order has structure (folders, numbered series), and on the bench corpus
+  // an HNSW built in it had lower recall than one built in a hash order (docs/performance.md). The
+  // plain path inserts in shard order, also a hash order.
+  const files = opts.files
+    .map((file) => ({ file, hash: sourceHash(file.source) }))
+    .sort((a, b) => a.hash - b.hash || (a.file.source < b.file.source ? -1 : 1))
+    .map((f) => f.file);
   const out = {
     documents: 0,
     chunkCount: 0,
@@ -107,7 +115,7 @@ export async function streamFreshSpace(opts: StreamOptions): Promise<StreamedSpa
       out.skippedFiles[file.source] = { size: file.size, mtimeMs: file.mtimeMs, reason };
   };
 
-  // Loading: in the helper thread, results taken in file order (labels follow the files' order).
+  // Loading: in the helper thread, results taken in that order (labels follow it).
   const results: Array<LoadResult | undefined> = new Array(files.length);
   let accepted = 0;
   let loadDone = false;

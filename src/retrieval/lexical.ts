@@ -76,15 +76,19 @@ export function lexicalShardCount(chunks: number, target = LEXICAL_SHARD_TARGET)
   return Math.max(1, Math.round(chunks / Math.max(1, target)));
 }
 
-/** The shard of a file: FNV-1a of its source path. Stable across runs and processes. */
-export function lexicalShardOf(source: string, shards: number): number {
-  if (shards <= 1) return 0;
+/** FNV-1a of a file's source path (32 bits). Stable across runs and processes. */
+export function sourceHash(source: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < source.length; i++) {
     h ^= source.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % shards;
+  return h >>> 0;
+}
+
+/** The shard of a file, from its source hash. */
+export function lexicalShardOf(source: string, shards: number): number {
+  return shards <= 1 ? 0 : sourceHash(source) % shards;
 }
 
 /** File name of shard `i` inside a space directory. */
