@@ -55,7 +55,8 @@ export interface IndexOptions {
   /**
    * Where the lexical shards and chunk segments are built and written: in a worker thread,
    * overlapping the HNSW insertion on this thread ('auto' does so when a space has enough
-   * lexical work to repay starting the thread), or inline.
+   * lexical work to repay starting the thread), or inline. Not 'inline': a full build of a space
+   * of many files streams (stream-build.ts), and its lexical writer is always the thread's.
    */
   writer?: 'auto' | 'worker' | 'inline';
   /** Chunks per lexical shard in a large space (default LEXICAL_SHARD_TARGET); tests make it small. */
