@@ -16,8 +16,13 @@ export const EMBED_BATCH = 512;
 export const EMBED_AHEAD = 3;
 /** Files per load request to the helper thread. */
 const LOAD_BATCH = 16;
-/** Bytes of source per chunk, roughly: the HNSW's first capacity (it grows when exceeded). */
+/**
+ * The HNSW's first capacity, from the files' size (it grows by half when exceeded): bytes of
+ * source per chunk, roughly, and a ceiling so that large binary files (PDFs) do not reserve
+ * gigabytes up front.
+ */
 const BYTES_PER_CHUNK = 600;
+const MAX_FIRST_CAPACITY = 262_144;
 
 export interface StreamedSpace {
   documents: number;
@@ -80,7 +85,7 @@ export async function streamFreshSpace(opts: StreamOptions): Promise<StreamedSpa
   const vectors = HnswStore.create(
     embedder.dimensions,
     opts.hnsw,
-    Math.max(1024, Math.ceil(totalBytes / BYTES_PER_CHUNK)),
+    Math.min(MAX_FIRST_CAPACITY, Math.max(1024, Math.ceil(totalBytes / BYTES_PER_CHUNK))),
   );
   /** Texts to embed, by label (a slot is cleared once sent). */
   const texts: Array<string | undefined> = [];

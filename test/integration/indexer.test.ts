@@ -325,7 +325,9 @@ describe('index format 1 (one lexical.json)', () => {
 describe('a streamed full build (files load in the helper thread while this thread inserts)', () => {
   const base = tmpDir();
   const kb = path.join(base, 'knowledge');
-  const FILES = 200; // 3 chunks each: more than one embedding batch (512) before loading ends
+  // 3 chunks each: more than one embedding batch (512) before loading ends, and more than the
+  // HNSW's first capacity (1,024), which grows.
+  const FILES = 360;
   const fileText = (i: number) =>
     `# Guide ${i}\n\n## Scope\n\nGuide ${i} covers code QV${3000 + i} for parcels.\n\n## Refunds\n\nRefund rule ${i}: money back within ${i % 30} days.\n\n## Contacts\n\nDesk ${i} answers on weekdays.\n`;
   beforeAll(() => {
