@@ -226,6 +226,12 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
   try {
     let totalFresh = [...spaces.values()].reduce((n, s) => n + s.plan.fresh.length, 0);
     let indexed = 0;
+    const record = (space: string, documents: number, chunks: number, due: boolean) => {
+      // mergeDue lets the background merge see from meta.json alone whether it has work.
+      meta.spaces[space] = { documents, chunks, ...(due ? { mergeDue: true } : {}) };
+      summary.documents += documents;
+      summary.chunks += chunks;
+    };
     for (const space of streamed) {
       const files = bySpace.get(space) as KnowledgeFile[];
       const spaceDir = layout.space(tmpDir, space);
@@ -251,15 +257,9 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
           if (!loading) progress({ phase: 'index', done: indexed, total: totalFresh });
         },
       });
-      const due = mergeDue(await writeStreamedSpace(space, spaceDir, s, opts.onProgress));
-      meta.spaces[space] = {
-        documents: s.documents,
-        chunks: s.chunkCount,
-        ...(due ? { mergeDue: true } : {}),
-      };
+      const vectors = await writeStreamedSpace(space, spaceDir, s, opts.onProgress);
+      record(space, s.documents, s.chunkCount, mergeDue(vectors));
       summary.added += s.added;
-      summary.documents += s.documents;
-      summary.chunks += s.chunkCount;
     }
     for (const [space, { plan, prevSpaceDir }] of spaces) {
       const spaceDir = layout.space(tmpDir, space);
@@ -275,14 +275,7 @@ async function build(opts: IndexOptions, started: number, thread: WriterThreadHo
         });
         due = mergeDue(vectors);
       }
-      // mergeDue lets the background merge see from meta.json alone whether it has work.
-      meta.spaces[space] = {
-        documents: plan.documents,
-        chunks: plan.chunkCount,
-        ...(due ? { mergeDue: true } : {}),
-      };
-      summary.documents += plan.documents;
-      summary.chunks += plan.chunkCount;
+      record(space, plan.documents, plan.chunkCount, due);
     }
     await embedder.flush?.();
     writeJsonSync(path.join(tmpDir, 'meta.json'), meta);

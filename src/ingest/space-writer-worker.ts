@@ -82,15 +82,7 @@ port.on('message', (msg: WriterRequest) => {
     if (msg.type === 'add') {
       writer.add(msg.records);
     } else if (msg.type === 'adopt') {
-      // One shard at a time: each is written (and dropped) as soon as the next one starts.
-      const records = adopt(msg.files, writer.shardCount);
-      let start = 0;
-      for (let i = 1; i <= records.length; i++) {
-        if (i === records.length || records[i]?.shard !== records[start]?.shard) {
-          writer.add(records.slice(start, i));
-          start = i;
-        }
-      }
+      writer.add(adopt(msg.files, writer.shardCount));
     } else {
       writers.delete(msg.job);
       port.postMessage({ type: 'closed', job: msg.job, result: writer.finish() } satisfies WriterReply);

@@ -129,13 +129,17 @@ export class SpaceWriter {
     return s;
   }
 
-  /** Add to the lexical shards, grouped into one addAll per shard. */
-  private index(records: WriterRecord[]): void {
+  /**
+   * Add to the lexical shards, grouped into one addAll per shard. With `sealBelow` (records sorted
+   * by shard across calls), every shard below a group's is complete and is written first.
+   */
+  private index(records: WriterRecord[], sealBelow = false): void {
     let start = 0;
     while (start < records.length) {
       const shard = (records[start] as WriterRecord).shard;
       let end = start + 1;
       while (end < records.length && (records[end] as WriterRecord).shard === shard) end++;
+      if (sealBelow) for (; this.lowestOpen < shard; this.lowestOpen++) this.seal(this.lowestOpen);
       if (shard < 0 || shard >= this.spec.shardCount || this.sealed[shard]) {
         throw new Error(`record for lexical shard ${shard} arrived after it was written`);
       }
@@ -174,11 +178,8 @@ export class SpaceWriter {
     // A worker thread that dies (process.exit ends only that thread); inline, an error instead.
     if (this.spec.fault === 'exit' && !isMainThread) process.exit(70);
     if (this.spec.fault === 'exit') throw new Error('injected space writer crash');
-    const first = records[0];
-    if (!first) return;
-    // Every shard below the first one in this batch is complete: write it now.
-    for (; this.lowestOpen < first.shard; this.lowestOpen++) this.seal(this.lowestOpen);
-    this.index(records);
+    // Each shard is written (and dropped) as soon as records of a later one arrive.
+    this.index(records, true);
     this.appendSegment(records);
   }
 
